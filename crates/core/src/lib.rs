@@ -1,0 +1,26 @@
+//! What every model of the CNN zoo shares, and nothing heavy: this crate depends on `burn` with
+//! `std` only, so a model crate that uses it stays importable by any Burn project.
+//!
+//! - [`ImageClassifier`]: the trait each zoo model implements (logits, block activations,
+//!   layer-by-layer summary); the training crate is generic over it.
+//! - [`LayerTap`]: the observer a model's single forward path reports each layer to, so that
+//!   `forward`, the activations of every block and the summary run the very same code.
+//! - [`ModelSummary`]: what Keras' `model.summary()` prints, computed from the real modules.
+//! - [`ConfigError`]: why a model configuration cannot be built.
+//! - [`save_weights`] / [`load_weights`]: burnpack files written atomically and read whole.
+
+mod classifier;
+mod error;
+mod paths;
+mod summary;
+mod tap;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod weights;
+
+pub use classifier::ImageClassifier;
+pub use error::ConfigError;
+pub use paths::param_paths;
+pub use summary::{LayerInfo, ModelSummary};
+pub use tap::{ActivationTap, BlockActivation, LayerTap, NoTap, SummaryTap};
+pub use weights::{load_record, load_weights, save_weights, write_atomic};

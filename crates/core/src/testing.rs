@@ -1,0 +1,86 @@
+//! Checks shared by the model crates' tests (feature `testing`): a fixed, learnable batch, a few
+//! optimiser steps, a weights round trip through a burnpack file.
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::ImageClassifier;
+
+/// A deterministic batch that a CNN can learn: image `i` has class `i % classes`, a bright
+/// square whose position encodes the class, on low-amplitude pseudo-random noise.
+pub fn learnable_batch(
+    device: &Device,
+    batch: usize,
+    shape: [usize; 3],
+    classes: usize,
+) -> (Tensor<4>, Tensor<1, Int>) {
+    let [c, h, w] = shape;
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 1000) as f32 / 1000.0 * 0.2
+    };
+    let side = (h.min(w) / 4).max(2);
+    let per_row = (w / side).max(1);
+    let mut pixels = Vec::with_capacity(batch * c * h * w);
+    let mut labels = Vec::with_capacity(batch);
+    for i in 0..batch {
+        let class = i % classes;
+        labels.push(class as i64);
+        let (top, left) = (
+            (class / per_row * side) % (h - side + 1),
+            (class % per_row) * side,
+        );
+        for _ in 0..c {
+            for y in 0..h {
+                for x in 0..w {
+                    let inside = (top..top + side).contains(&y) && (left..left + side).contains(&x);
+                    pixels.push(if inside { 1.0 } else { noise() });
+                }
+            }
+        }
+    }
+    let images = Tensor::from_data(TensorData::new(pixels, [batch, c, h, w]), device);
+    let labels = Tensor::from_data(TensorData::new(labels, [batch]), device);
+    (images, labels)
+}
+
+/// Runs `steps` Adam steps (learning rate `lr`) of cross-entropy on one batch and returns the
+/// trained model with the loss before each step.
+pub fn train_steps<M: ImageClassifier>(
+    mut model: M,
+    images: Tensor<4>,
+    labels: Tensor<1, Int>,
+    steps: usize,
+    lr: f64,
+) -> (M, Vec<f32>) {
+    let mut optim = AdamConfig::new().init();
+    let loss_fn = CrossEntropyLossConfig::new().init(&images.device());
+    let mut losses = Vec::with_capacity(steps);
+    for _ in 0..steps {
+        let logits = model.forward(images.clone());
+        let loss = loss_fn.forward(logits, labels.clone());
+        losses.push(loss.clone().into_scalar::<f32>());
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(lr, model, grads);
+    }
+    (model, losses)
+}
+
+/// The largest absolute difference between two tensors of the same shape.
+pub fn max_abs_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
+    (a - b).abs().max().into_scalar::<f32>()
+}
+
+/// Saves `model`'s weights to a burnpack file, loads them into `fresh` (same architecture,
+/// other weights) and returns it: outputs must then be identical.
+pub fn record_round_trip<M: Module>(model: M, fresh: M) -> M {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("weights.bpk");
+    crate::save_weights(model, &path).expect("save weights");
+    crate::load_weights(fresh, &path).expect("load weights")
+}

@@ -1,0 +1,84 @@
+use std::io::Write;
+use std::path::Path;
+
+use burn::module::Module;
+use burn::store::{ModuleRecord, RecordError};
+use burn::tensor::Bytes;
+
+/// Loads a burnpack weights file fully into memory.
+///
+/// `ModuleRecord::load` reads tensors lazily from the path, so a file replaced or removed after
+/// loading (the next checkpoint of a running training) would change or break a model loaded from
+/// it; this reads the bytes once.
+pub fn load_record(path: &Path) -> Result<ModuleRecord, RecordError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| RecordError::Io(format!("{}: {e}", path.display())))?;
+    ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| RecordError::Io(format!("{}: {e}", path.display())))
+}
+
+/// Loads weights from `path` into `model`: a missing, corrupt or mismatched file (other model,
+/// other number of classes) is an error naming the file.
+pub fn load_weights<M: Module>(model: M, path: &Path) -> Result<M, RecordError> {
+    let record = load_record(path)?;
+    model
+        .try_load_record(record)
+        .map_err(|e| RecordError::Validation(format!("{}: {e}", path.display())))
+}
+
+/// Writes bytes to `path` atomically: a temporary file in the same folder, flushed to disk, then
+/// renamed over `path`. A crash leaves either the old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let dir = dir.unwrap_or_else(|| Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Saves `model`'s weights as a burnpack file, atomically (see [`write_atomic`]).
+pub fn save_weights<M: Module>(model: M, path: &Path) -> Result<(), RecordError> {
+    let bytes = model.into_record().into_bytes()?;
+    write_atomic(path, &bytes).map_err(|e| RecordError::Io(format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.bpk");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn garbage_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.bpk");
+        std::fs::write(&path, b"definitely not burnpack").unwrap();
+        let err = load_record(&path).unwrap_err();
+        assert!(err.to_string().contains("bad.bpk"), "{err}");
+        let err = load_record(&dir.path().join("missing.bpk")).unwrap_err();
+        assert!(err.to_string().contains("missing.bpk"), "{err}");
+    }
+}

@@ -1,0 +1,72 @@
+//! `lecture-cnn`: train, evaluate, run and inspect the lecture's CNN (see `--help`).
+
+use std::process::ExitCode;
+
+use burn::tensor::Device;
+use lecture_cnn::{ConfigError, Conv3Padding, LectureCnn, LectureCnnConfig};
+use zoo_cli::zoo_datasets::DatasetKind;
+use zoo_cli::zoo_train::{DataSpec, ModelFamily};
+
+/// The lecture CNN's own options.
+#[derive(Debug, Clone, clap::Args)]
+struct LectureArgs {
+    /// Padding of the third convolution: valid (the lecture's code) or same (its "4x4x144").
+    #[arg(long, value_enum, default_value_t = Padding::Valid)]
+    conv3_padding: Padding,
+    /// Filters of the first convolution (36 in the lecture; then 2x, 4x, and 16x in the dense layer).
+    #[arg(long, default_value_t = 36)]
+    base_filters: usize,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Padding {
+    Valid,
+    Same,
+}
+
+struct Lecture;
+
+impl ModelFamily for Lecture {
+    type Model = LectureCnn;
+    type Config = LectureCnnConfig;
+    type Args = LectureArgs;
+
+    const NAME: &'static str = "lecture-cnn";
+    const DEFAULT_DATASET: DatasetKind = DatasetKind::FashionMnist;
+    const DEFAULT_EPOCHS: usize = 15;
+
+    /// The lecture's input: 32x32, smaller images (Fashion-MNIST's 28x28) zero-padded.
+    fn config(args: &LectureArgs, data: &DataSpec) -> Result<LectureCnnConfig, ConfigError> {
+        let [c, h, w] = data.image_shape;
+        let config = LectureCnnConfig::new(data.num_classes)
+            .with_in_channels(c)
+            .with_input_size([h.max(32), w.max(32)])
+            .with_base_filters(args.base_filters)
+            .with_conv3_padding(match args.conv3_padding {
+                Padding::Valid => Conv3Padding::Valid,
+                Padding::Same => Conv3Padding::Same,
+            });
+        config.flatten_size()?;
+        Ok(config)
+    }
+
+    fn summary_spec(_args: &LectureArgs) -> DataSpec {
+        DataSpec {
+            image_shape: [1, 28, 28],
+            num_classes: 10,
+        }
+    }
+
+    fn input_shape(config: &LectureCnnConfig) -> [usize; 3] {
+        let [h, w] = config.input_size;
+        [config.in_channels, h, w]
+    }
+
+    fn init(config: &LectureCnnConfig, device: &Device) -> Result<LectureCnn, ConfigError> {
+        config.init(device)
+    }
+}
+
+fn main() -> ExitCode {
+    zoo_cli::run::<Lecture>()
+}

@@ -1,0 +1,165 @@
+//! The lecture CNN on the default CPU backend: shapes, parameters, learning, weights.
+
+use burn::module::Module;
+use burn::prelude::*;
+use lecture_cnn::{Conv3Padding, ImageClassifier, LectureCnnConfig};
+use zoo_core::testing::{learnable_batch, max_abs_diff, record_round_trip, train_steps};
+
+fn device() -> Device {
+    Device::flex()
+}
+
+#[test]
+fn real_modules_have_the_keras_parameter_counts() {
+    let d = device();
+    let grey = LectureCnnConfig::new(10)
+        .with_in_channels(1)
+        .init(&d)
+        .unwrap();
+    assert_eq!(grey.num_params(), 870_058);
+    let rgb = LectureCnnConfig::new(10).init(&d).unwrap();
+    assert_eq!(rgb.num_params(), 870_706);
+}
+
+#[test]
+fn output_shapes_for_each_input_size() {
+    let d = device();
+    for (c, h) in [(1, 28), (1, 32), (3, 32)] {
+        let model = LectureCnnConfig::new(10)
+            .with_in_channels(c)
+            .with_input_size([h, h])
+            .init(&d)
+            .unwrap();
+        let logits = model.forward(Tensor::zeros([4, c, h, h], &d));
+        assert_eq!(logits.dims(), [4, 10], "input {c}x{h}x{h}");
+    }
+}
+
+#[test]
+fn summary_matches_the_lecture_shapes() {
+    let d = device();
+    let model = LectureCnnConfig::new(10)
+        .with_in_channels(1)
+        .init(&d)
+        .unwrap();
+    let summary = model.summary([1, 32, 32], &d);
+    let shapes: Vec<(&str, Vec<usize>)> = summary
+        .layers
+        .iter()
+        .map(|l| (l.name.as_str(), l.output_shape.clone()))
+        .collect();
+    assert_eq!(
+        shapes,
+        vec![
+            ("conv1", vec![0, 36, 32, 32]),
+            ("pool1", vec![0, 36, 16, 16]),
+            ("conv2", vec![0, 72, 16, 16]),
+            ("pool2", vec![0, 72, 8, 8]),
+            ("conv3", vec![0, 144, 6, 6]),
+            ("pool3", vec![0, 144, 3, 3]),
+            ("flatten", vec![0, 1296]),
+            ("fc1", vec![0, 576]),
+            ("fc2", vec![0, 10]),
+        ]
+    );
+    assert_eq!(summary.total_params, 870_058);
+    assert_eq!(summary.layer_params(), 870_058);
+    // Max pooling has no parameters.
+    assert!(
+        summary
+            .layers
+            .iter()
+            .filter(|l| l.kind == "MaxPool2d")
+            .all(|l| l.params == 0)
+    );
+    let text = summary.to_string();
+    assert!(text.contains("Total params: 870,058"), "{text}");
+}
+
+#[test]
+fn same_padding_gives_the_lectures_4x4x144() {
+    let d = device();
+    let model = LectureCnnConfig::new(10)
+        .with_conv3_padding(Conv3Padding::Same)
+        .init(&d)
+        .unwrap();
+    let blocks = model.block_activations(Tensor::zeros([1, 3, 32, 32], &d));
+    assert_eq!(blocks[2].output.dims(), [1, 144, 4, 4]);
+}
+
+#[test]
+fn pooling_halves_height_and_width_and_keeps_channels() {
+    let d = device();
+    let model = LectureCnnConfig::new(10)
+        .with_in_channels(1)
+        .init(&d)
+        .unwrap();
+    let blocks = model.block_activations(Tensor::ones([2, 1, 32, 32], &d));
+    let dims: Vec<[usize; 4]> = blocks.iter().map(|b| b.output.dims()).collect();
+    assert_eq!(dims, vec![[2, 36, 16, 16], [2, 72, 8, 8], [2, 144, 3, 3]]);
+    assert_eq!(blocks[0].name, "block1");
+    // After ReLU and max pooling every activation is non-negative.
+    for block in blocks {
+        assert!(block.output.min().into_scalar::<f32>() >= 0.0);
+    }
+}
+
+#[test]
+fn training_steps_change_the_weights_and_lower_the_loss() {
+    let d = device().autodiff();
+    let model = LectureCnnConfig::new(10)
+        .with_in_channels(1)
+        .init(&d)
+        .unwrap();
+    let before = model.conv1.weight.val().inner();
+    let (images, labels) = learnable_batch(&d, 32, [1, 32, 32], 10);
+    let (model, losses) = train_steps(model, images, labels, 8, 1e-3);
+    let after = model.conv1.weight.val().inner();
+    assert!(
+        max_abs_diff(before, after) > 0.0,
+        "conv1 weights did not move"
+    );
+    let (first, last) = (losses[0], *losses.last().unwrap());
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    assert!(last < first * 0.8, "loss did not drop enough: {losses:?}");
+}
+
+#[test]
+fn saved_weights_load_into_a_fresh_model_with_identical_outputs() {
+    let d = device();
+    let config = LectureCnnConfig::new(10).with_in_channels(1);
+    let model = config.init(&d).unwrap();
+    let fresh = config.init(&d).unwrap();
+    let (images, _) = learnable_batch(&d, 4, [1, 32, 32], 10);
+    let expected = model.forward(images.clone());
+    assert!(max_abs_diff(expected.clone(), fresh.forward(images.clone())) > 0.0);
+    let loaded = record_round_trip(model, fresh);
+    assert_eq!(max_abs_diff(expected, loaded.forward(images)), 0.0);
+}
+
+#[test]
+fn weights_of_another_shape_are_an_error() {
+    let d = device();
+    let ten = LectureCnnConfig::new(10)
+        .with_in_channels(1)
+        .init(&d)
+        .unwrap();
+    let five = LectureCnnConfig::new(5)
+        .with_in_channels(1)
+        .init(&d)
+        .unwrap();
+    let err = five.try_load_record(ten.into_record()).unwrap_err();
+    assert!(err.to_string().contains("fc2"), "{err}");
+}
+
+#[test]
+fn invalid_configs_are_errors_not_panics() {
+    let d = device();
+    assert!(LectureCnnConfig::new(0).init(&d).is_err());
+    assert!(
+        LectureCnnConfig::new(10)
+            .with_input_size([8, 8])
+            .init(&d)
+            .is_err()
+    );
+}

@@ -1,0 +1,108 @@
+//! `vgg16`: train, evaluate, run and inspect VGG-11/13/16/19 (see `--help`).
+
+use std::process::ExitCode;
+
+use burn::tensor::Device;
+use vgg16::{ConfigError, Vgg, VggArch, VggConfig, VggHead};
+use zoo_cli::zoo_datasets::DatasetKind;
+use zoo_cli::zoo_train::{DataSpec, ModelFamily};
+
+/// VGG's own options.
+#[derive(Debug, Clone, clap::Args)]
+struct VggArgs {
+    /// Depth.
+    #[arg(long, value_enum, default_value_t = Depth::Vgg16)]
+    arch: Depth,
+    /// Batch normalisation after each convolution (torchvision's `_bn` models).
+    #[arg(long)]
+    batch_norm: bool,
+    /// Head: imagenet (7x7 pooling, 25088-4096-4096) or compact (features flattened, for
+    /// 32x32 images); auto picks compact below 64x64.
+    #[arg(long, value_enum, default_value_t = Head::Auto)]
+    head: Head,
+    /// Width of the two hidden dense layers (default 4096 for imagenet, 512 for compact;
+    /// 0 for a single linear layer).
+    #[arg(long)]
+    hidden: Option<usize>,
+    /// Dropout of the classifier.
+    #[arg(long, default_value_t = 0.5)]
+    dropout: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Depth {
+    Vgg11,
+    Vgg13,
+    Vgg16,
+    Vgg19,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Head {
+    Auto,
+    Imagenet,
+    Compact,
+}
+
+struct VggFamily;
+
+impl ModelFamily for VggFamily {
+    type Model = Vgg;
+    type Config = VggConfig;
+    type Args = VggArgs;
+
+    const NAME: &'static str = "vgg16";
+    const DEFAULT_DATASET: DatasetKind = DatasetKind::Cifar10;
+    const DEFAULT_EPOCHS: usize = 30;
+
+    fn config(args: &VggArgs, data: &DataSpec) -> Result<VggConfig, ConfigError> {
+        let [c, h, w] = data.image_shape;
+        let (h, w) = (h.max(32), w.max(32));
+        let head = match args.head {
+            Head::Imagenet => VggHead::ImageNet,
+            Head::Compact => VggHead::Compact,
+            Head::Auto if h < 64 && w < 64 => VggHead::Compact,
+            Head::Auto => VggHead::ImageNet,
+        };
+        let hidden = args.hidden.unwrap_or(match head {
+            VggHead::ImageNet => 4096,
+            VggHead::Compact => 512,
+        });
+        let arch = match args.arch {
+            Depth::Vgg11 => VggArch::A,
+            Depth::Vgg13 => VggArch::B,
+            Depth::Vgg16 => VggArch::D,
+            Depth::Vgg19 => VggArch::E,
+        };
+        let config = VggConfig::new(arch, data.num_classes)
+            .with_batch_norm(args.batch_norm)
+            .with_in_channels(c)
+            .with_input_size([h, w])
+            .with_head(head)
+            .with_hidden(hidden)
+            .with_dropout(args.dropout);
+        config.flatten_size()?;
+        Ok(config)
+    }
+
+    /// The lecture's VGG-16: 224x224x3, 1000 ImageNet classes.
+    fn summary_spec(_args: &VggArgs) -> DataSpec {
+        DataSpec {
+            image_shape: [3, 224, 224],
+            num_classes: 1000,
+        }
+    }
+
+    fn input_shape(config: &VggConfig) -> [usize; 3] {
+        let [h, w] = config.input_size;
+        [config.in_channels, h, w]
+    }
+
+    fn init(config: &VggConfig, device: &Device) -> Result<Vgg, ConfigError> {
+        config.init(device)
+    }
+}
+
+fn main() -> ExitCode {
+    zoo_cli::run::<VggFamily>()
+}

@@ -1,0 +1,201 @@
+//! The command-line arguments (clap derive), generic over a model family's own options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use zoo_datasets::DatasetKind;
+use zoo_train::{OptimizerKind, Schedule};
+
+fn parse_dataset(s: &str) -> Result<DatasetKind, String> {
+    s.parse::<DatasetKind>().map_err(|e| e.to_string())
+}
+
+fn parse_positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_learning_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(lr) if lr > 0.0 && lr <= 1.0 => Ok(lr),
+        Ok(lr) => Err(format!("{lr} is not in (0, 1]")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
+        Ok(v) => Err(format!("{v} is not in [0, 1)")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.is_finite() => Ok(v),
+        Ok(v) => Err(format!("{v} is negative")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A CNN of the zoo: train it, evaluate it, run it on images, print its layers.
+#[derive(Debug, Parser)]
+#[command(version, propagate_version = true)]
+pub struct Cli<A: Args> {
+    /// The backend among those compiled in (default: a GPU one if compiled, else flex).
+    #[arg(long, global = true)]
+    pub backend: Option<String>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command<A>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command<A: Args> {
+    /// Train on a dataset (Fashion-MNIST by default) and save weights, metrics and checkpoints.
+    Train(TrainArgs<A>),
+    /// Evaluate a run on the test split: accuracy, top-5, loss, confusion matrix.
+    Eval(EvalArgs),
+    /// Classify PNG/JPEG images with a trained run: top-k classes with probabilities.
+    Predict(PredictArgs),
+    /// Print the layer-by-layer summary (output shapes, parameters), as Keras does.
+    Summary(SummaryArgs<A>),
+}
+
+/// Which weights of a run to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Weights {
+    /// The epoch with the lowest validation loss.
+    Best,
+    /// The last epoch.
+    Final,
+}
+
+impl Weights {
+    /// The file name in the run directory.
+    pub fn file(self) -> &'static str {
+        match self {
+            Weights::Best => zoo_train::MODEL_BEST,
+            Weights::Final => zoo_train::MODEL_FINAL,
+        }
+    }
+}
+
+/// `train` options.
+#[derive(Debug, Args)]
+pub struct TrainArgs<A: Args> {
+    /// Dataset: fashion-mnist, mnist, cifar10, cifar100, folder (default: the model's own).
+    #[arg(long, value_parser = parse_dataset)]
+    pub dataset: Option<DatasetKind>,
+    /// Folder holding the dataset (searched alone; the download goes there too).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Number of epochs.
+    #[arg(long, value_parser = parse_positive)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size (default: the model's own, 64 as in the lecture).
+    #[arg(long, value_parser = parse_positive)]
+    pub batch_size: Option<usize>,
+    /// Peak learning rate, in (0, 1] (default 1e-3).
+    #[arg(long, value_parser = parse_learning_rate)]
+    pub learning_rate: Option<f64>,
+    /// Optimiser.
+    #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
+    pub optimizer: OptimizerKind,
+    /// SGD momentum.
+    #[arg(long, default_value_t = 0.9, value_parser = parse_fraction)]
+    pub momentum: f64,
+    /// L2 weight decay.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_non_negative)]
+    pub weight_decay: f64,
+    /// Learning-rate schedule.
+    #[arg(long, value_enum, default_value_t = Schedule::Constant)]
+    pub schedule: Schedule,
+    /// Linear warm-up epochs before the cosine decay.
+    #[arg(long, default_value_t = 0)]
+    pub warmup_epochs: usize,
+    /// Seed of weights, shuffling, dropout and augmentation.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Fraction of the training images held out for validation (0: validate on the test split).
+    #[arg(long, default_value_t = 0.1, value_parser = parse_fraction)]
+    pub validation_split: f64,
+    /// Stop when the validation loss has not improved for this many epochs.
+    #[arg(long, value_parser = parse_positive)]
+    pub patience: Option<usize>,
+    /// Data-loading threads.
+    #[arg(long, default_value_t = 2)]
+    pub workers: usize,
+    /// Use only the first N training images.
+    #[arg(long, value_parser = parse_positive)]
+    pub train_limit: Option<usize>,
+    /// Random crops and flips (default: on for CIFAR and folders, off for MNIST-like sets).
+    #[arg(long, overrides_with = "no_augment")]
+    pub augment: bool,
+    /// No augmentation.
+    #[arg(long)]
+    pub no_augment: bool,
+    /// Side of the images of an image folder after decoding.
+    #[arg(long, default_value_t = 32, value_parser = parse_positive)]
+    pub image_size: usize,
+    /// Where the run is written (default: runs/<model>-<dataset>-<date>).
+    #[arg(long)]
+    pub artifact_dir: Option<PathBuf>,
+    /// Continue the run in --artifact-dir from its last finished epoch (its config.json is used;
+    /// --epochs may raise the number of epochs).
+    #[arg(long, requires = "artifact_dir")]
+    pub resume: bool,
+    /// The model's options.
+    #[command(flatten)]
+    pub model: A,
+}
+
+/// `eval` options.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The run directory written by `train`.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// Which weights.
+    #[arg(long, value_enum, default_value_t = Weights::Best)]
+    pub weights: Weights,
+    /// Folder holding the dataset (default: where the run found it).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Batch size.
+    #[arg(long, default_value_t = 256, value_parser = parse_positive)]
+    pub batch_size: usize,
+}
+
+/// `predict` options.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The run directory written by `train`.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// Which weights.
+    #[arg(long, value_enum, default_value_t = Weights::Best)]
+    pub weights: Weights,
+    /// How many classes to show per image.
+    #[arg(long, default_value_t = 3, value_parser = parse_positive)]
+    pub top_k: usize,
+    /// PNG or JPEG files.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+}
+
+/// `summary` options.
+#[derive(Debug, Args)]
+pub struct SummaryArgs<A: Args> {
+    /// Build the model for this dataset's images and classes (default: the model's own form).
+    #[arg(long, value_parser = parse_dataset)]
+    pub dataset: Option<DatasetKind>,
+    /// The model's options.
+    #[command(flatten)]
+    pub model: A,
+}

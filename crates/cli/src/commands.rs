@@ -1,0 +1,219 @@
+//! What each command does.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use burn::tensor::Device;
+use zoo_core::ImageClassifier;
+use zoo_datasets::{DatasetKind, Location};
+use zoo_train::config::default_augmentation;
+use zoo_train::data::{eval_loader, load_dataset, split_for_run};
+use zoo_train::{Backend, DataSpec, ModelFamily, TrainConfig};
+
+use crate::args::{Cli, Command, EvalArgs, PredictArgs, SummaryArgs, TrainArgs};
+use crate::paths::default_run_dir;
+
+/// Runs the parsed command.
+pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
+    let backend = match &cli.backend {
+        Some(name) => name.parse::<Backend>().map_err(anyhow::Error::msg)?,
+        None => Backend::default_compiled().context("no backend compiled in")?,
+    };
+    match cli.command {
+        Command::Train(args) => train::<F>(args, backend),
+        Command::Eval(args) => eval::<F>(args, backend),
+        Command::Predict(args) => predict::<F>(args, backend),
+        Command::Summary(args) => summary::<F>(args, backend),
+    }
+}
+
+fn device(backend: Backend) -> Device {
+    let device = backend.device();
+    println!("backend: {backend} ({device:?})");
+    device
+}
+
+fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Backend) -> anyhow::Result<()> {
+    let (config, loaded, dir) = if args.resume {
+        let dir = args.artifact_dir.as_deref().expect("clap requires it");
+        zoo_train::train::prepare_artifact_dir(dir, true)?;
+        let mut config = TrainConfig::<F::Config>::load(dir, F::NAME)?;
+        if let Some(epochs) = args.epochs {
+            config.epochs = epochs;
+        }
+        let folder_shape = (config.dataset == DatasetKind::Folder).then_some(config.image_shape);
+        let loaded = load_dataset(config.dataset, config.data_dir.as_deref(), folder_shape)?;
+        (config, loaded, dir.to_path_buf())
+    } else {
+        let dataset = args.dataset.unwrap_or(F::DEFAULT_DATASET);
+        // The directory is checked before any data is read; an empty one is removed again if
+        // the data cannot be loaded.
+        let dir = args
+            .artifact_dir
+            .clone()
+            .unwrap_or_else(|| default_run_dir(F::NAME, dataset.id()));
+        zoo_train::train::prepare_artifact_dir(&dir, false)?;
+        let folder_shape = [3, args.image_size, args.image_size];
+        let loaded = load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape))
+            .and_then(|loaded| Ok((new_config::<F>(&args, dataset, &loaded)?, loaded)));
+        match loaded {
+            Ok((config, loaded)) => (config, loaded, dir),
+            Err(err) => {
+                let _ = std::fs::remove_dir(&dir);
+                return Err(err);
+            }
+        }
+    };
+    config.validate()?;
+    let device = device(backend);
+    let data = split_for_run(loaded, &config)?;
+    println!(
+        "{} on {} from {}: {} training, {} validation, {} test images; input {:?}; {} epochs, batch {}, {:?} lr {}",
+        F::NAME,
+        config.dataset,
+        data.location,
+        data.train.size(),
+        data.valid.size(),
+        data.test.size(),
+        config.input_shape,
+        config.epochs,
+        config.batch_size,
+        config.optimizer,
+        config.learning_rate
+    );
+    if data.location == Location::BundledSubset {
+        println!("note: this is the 1,000-image subset; accuracy will be far below the full set's");
+    }
+    let report = zoo_train::train::<F>(&config, data, &dir, &device, args.resume)?;
+    println!(
+        "done in {}: {} epochs, last validation accuracy {}, best epoch {}",
+        zoo_train::progress::human_duration(report.seconds),
+        report.epochs_done,
+        report
+            .last_valid_accuracy
+            .map(|a| format!("{:.2}%", 100.0 * a))
+            .unwrap_or_else(|| "-".into()),
+        report
+            .best_epoch
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "-".into())
+    );
+    println!(
+        "results in {}: config.json, model-best.bpk, model-final.bpk, metrics.csv, checkpoint/, experiment.log",
+        dir.display()
+    );
+    println!("next: {} eval --run {}", F::NAME, dir.display());
+    Ok(())
+}
+
+fn new_config<F: ModelFamily>(
+    args: &TrainArgs<F::Args>,
+    dataset: DatasetKind,
+    loaded: &zoo_datasets::LoadedDataset,
+) -> anyhow::Result<TrainConfig<F::Config>> {
+    let classes = loaded.train.classes().to_vec();
+    let image_shape = loaded.train.shape();
+    let spec = DataSpec {
+        image_shape,
+        num_classes: classes.len(),
+    };
+    let model = F::config(&args.model, &spec)?;
+    let augmentation = if args.no_augment {
+        None
+    } else if args.augment {
+        Some(zoo_datasets::Augmentation::cifar(args.seed))
+    } else {
+        default_augmentation(dataset, args.seed)
+    };
+    Ok(TrainConfig {
+        family: F::NAME.to_string(),
+        input_shape: F::input_shape(&model),
+        model,
+        dataset,
+        data_dir: args.data_dir.clone(),
+        classes,
+        image_shape,
+        normalization: dataset.normalization(),
+        augmentation,
+        train_limit: args.train_limit,
+        validation_split: args.validation_split,
+        epochs: args.epochs.unwrap_or(F::DEFAULT_EPOCHS),
+        batch_size: args.batch_size.unwrap_or(F::DEFAULT_BATCH_SIZE),
+        learning_rate: args.learning_rate.unwrap_or(F::DEFAULT_LEARNING_RATE),
+        optimizer: args.optimizer,
+        momentum: args.momentum,
+        weight_decay: args.weight_decay,
+        schedule: args.schedule,
+        warmup_epochs: args.warmup_epochs,
+        seed: args.seed,
+        patience: args.patience,
+        workers: args.workers,
+    })
+}
+
+fn run_model<F: ModelFamily>(
+    run: &Path,
+    file: &str,
+    backend: Backend,
+) -> anyhow::Result<(TrainConfig<F::Config>, F::Model, Device)> {
+    let config = TrainConfig::<F::Config>::load(run, F::NAME)?;
+    let device = device(backend);
+    let model = zoo_train::load_run_model::<F>(&config, run, file, &device)?;
+    Ok((config, model, device))
+}
+
+fn eval<F: ModelFamily>(args: EvalArgs, backend: Backend) -> anyhow::Result<()> {
+    let (mut config, model, device) = run_model::<F>(&args.run, args.weights.file(), backend)?;
+    config.batch_size = args.batch_size;
+    let data_dir = args.data_dir.or_else(|| config.data_dir.clone());
+    let folder_shape = (config.dataset == DatasetKind::Folder).then_some(config.image_shape);
+    let loaded = load_dataset(config.dataset, data_dir.as_deref(), folder_shape)?;
+    if loaded.location == Location::BundledSubset {
+        println!("note: evaluating on the 500 test images of the shipped subset");
+    }
+    if loaded.test.classes() != config.classes.as_slice() {
+        bail!(
+            "the test split of {} has classes {:?}, the run was trained on {:?}",
+            loaded.location,
+            loaded.test.classes(),
+            config.classes
+        );
+    }
+    let loader = eval_loader(&config, loaded.test, &device);
+    let report = zoo_train::evaluate(&model, loader, &config.classes)?;
+    print!("{report}");
+    let path = args.run.join(format!(
+        "eval-{}.json",
+        args.weights.file().trim_end_matches(".bpk")
+    ));
+    zoo_core::write_atomic(&path, &serde_json::to_vec_pretty(&report)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!("written to {}", path.display());
+    Ok(())
+}
+
+fn predict<F: ModelFamily>(args: PredictArgs, backend: Backend) -> anyhow::Result<()> {
+    let (config, model, device) = run_model::<F>(&args.run, args.weights.file(), backend)?;
+    let predictions = zoo_train::predict(&model, &config, &args.images, args.top_k, &device)?;
+    for p in &predictions {
+        println!("{}", zoo_train::predict::format_prediction(p));
+    }
+    Ok(())
+}
+
+fn summary<F: ModelFamily>(args: SummaryArgs<F::Args>, backend: Backend) -> anyhow::Result<()> {
+    let spec = match args.dataset {
+        None => F::summary_spec(&args.model),
+        Some(dataset) => DataSpec {
+            image_shape: dataset
+                .native_shape()
+                .context("summary of an image folder: give the model's options instead")?,
+            num_classes: dataset.num_classes().context("unknown number of classes")?,
+        },
+    };
+    let config = F::config(&args.model, &spec)?;
+    let device = device(backend);
+    let model = F::init(&config, &device)?;
+    println!("{}", model.summary(F::input_shape(&config), &device));
+    Ok(())
+}

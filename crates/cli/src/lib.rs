@@ -1,0 +1,42 @@
+//! The command line every CNN-zoo model binary shares: `train`, `eval`, `predict`, `summary`.
+//!
+//! A binary describes its model with [`ModelFamily`](zoo_train::ModelFamily) and calls
+//! [`run`]; the backend is the cargo feature the binary was built with (`flex` by default,
+//! `--features wgpu` for GPUs), or `--backend` among those compiled in.
+
+mod args;
+mod commands;
+mod paths;
+
+use std::process::ExitCode;
+
+pub use clap;
+use clap::{CommandFactory, FromArgMatches};
+pub use zoo_datasets;
+pub use zoo_train;
+use zoo_train::ModelFamily;
+
+pub use args::{Cli, Command, EvalArgs, PredictArgs, SummaryArgs, TrainArgs};
+
+/// Parses the command line and runs the command for model family `F`.
+///
+/// Errors are printed as one line (`error: ...`) with exit code 1; bad arguments exit with 2
+/// and clap's message.
+pub fn run<F: ModelFamily>() -> ExitCode {
+    let matches = Cli::<F::Args>::command()
+        .name(F::NAME)
+        .bin_name(F::NAME)
+        .get_matches();
+    let cli = match Cli::<F::Args>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    match commands::execute::<F>(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+            eprintln!("error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The wrapper that makes any zoo model a Burn `Learner` model: cross-entropy on logits, the
+//! step statistics, and the non-finite-loss guard.
+
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::GradientsParams;
+use burn::tensor::{Int, Tensor};
+use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
+use zoo_core::ImageClassifier;
+use zoo_datasets::ImageBatch;
+
+use crate::stats::{RunStats, StepSplit};
+
+/// A zoo model under training. Its record nests the model's under `model.`.
+#[derive(Module, Debug)]
+pub struct Classifier<M> {
+    /// The model.
+    pub model: M,
+    /// Where steps report loss and accuracy.
+    #[module(skip)]
+    pub stats: Option<Arc<RunStats>>,
+}
+
+impl<M: ImageClassifier> Classifier<M> {
+    /// Wraps `model`, reporting to `stats`.
+    pub fn new(model: M, stats: Option<Arc<RunStats>>) -> Self {
+        Self { model, stats }
+    }
+
+    /// Logits and cross-entropy loss for a batch.
+    pub fn classify(&self, images: Tensor<4>, targets: Tensor<1, Int>) -> ClassificationOutput {
+        let logits = self.model.forward(images);
+        let loss = CrossEntropyLossConfig::new()
+            .init(&logits.device())
+            .forward(logits.clone(), targets.clone());
+        ClassificationOutput::new(loss, logits, targets)
+    }
+
+    /// Reports a step; `false` when its loss is not finite.
+    fn report(&self, split: StepSplit, out: &ClassificationOutput) -> bool {
+        let Some(stats) = &self.stats else {
+            return true;
+        };
+        let items = out.targets.dims()[0];
+        let loss = f64::from(out.loss.clone().into_scalar::<f32>());
+        let correct = out
+            .output
+            .clone()
+            .argmax(1)
+            .squeeze_dim::<1>(1)
+            .equal(out.targets.clone())
+            .int()
+            .sum()
+            .into_scalar::<i64>();
+        stats.record(split, items, loss, correct as usize)
+    }
+}
+
+impl<M: ImageClassifier> TrainStep for Classifier<M> {
+    type Input = ImageBatch;
+    type Output = ClassificationOutput;
+
+    fn step(&self, batch: ImageBatch) -> TrainOutput<ClassificationOutput> {
+        let out = self.classify(batch.images, batch.targets);
+        if !self.report(StepSplit::Train, &out) {
+            // A non-finite loss: no update, the run is being stopped.
+            return TrainOutput {
+                grads: GradientsParams::new(),
+                item: out,
+            };
+        }
+        let grads = out.loss.backward();
+        TrainOutput::new(self, grads, out)
+    }
+}
+
+impl<M: ImageClassifier> InferenceStep for Classifier<M> {
+    type Input = ImageBatch;
+    type Output = ClassificationOutput;
+
+    fn step(&self, batch: ImageBatch) -> ClassificationOutput {
+        let out = self.classify(batch.images, batch.targets);
+        self.report(StepSplit::Valid, &out);
+        out
+    }
+}

@@ -1,0 +1,162 @@
+//! The configuration of a training run: everything needed to rebuild the model and rerun it,
+//! saved as `config.json` in the run's directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use zoo_datasets::{Augmentation, DatasetKind, Normalization};
+
+/// The optimiser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    /// Adam (Keras' defaults: betas 0.9/0.999, epsilon 1e-7).
+    Adam,
+    /// Stochastic gradient descent with momentum 0.9.
+    Sgd,
+}
+
+/// The learning-rate schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// The same rate throughout.
+    Constant,
+    /// Linear warm-up, then cosine decay to zero at the last step.
+    Cosine,
+}
+
+/// A whole training run's configuration (`<run>/config.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainConfig<C> {
+    /// The model family (`lecture-cnn`, `vgg16`): a run of one family cannot be loaded by another.
+    pub family: String,
+    /// The model's configuration.
+    pub model: C,
+    /// The dataset.
+    pub dataset: DatasetKind,
+    /// The explicit data folder, if one was given.
+    pub data_dir: Option<PathBuf>,
+    /// The class names, by label.
+    pub classes: Vec<String>,
+    /// The images' stored shape `[c, h, w]` (what `predict` decodes files into).
+    pub image_shape: [usize; 3],
+    /// The model's input shape `[c, h, w]`.
+    pub input_shape: [usize; 3],
+    /// Per-channel normalisation.
+    pub normalization: Normalization,
+    /// Training augmentation, if any.
+    pub augmentation: Option<Augmentation>,
+    /// Use only the first N training images (a quick run, a CI smoke test).
+    pub train_limit: Option<usize>,
+    /// Fraction of the training images held out for validation (0: validate on the test split).
+    pub validation_split: f64,
+    /// Number of epochs.
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Peak learning rate.
+    pub learning_rate: f64,
+    /// The optimiser.
+    pub optimizer: OptimizerKind,
+    /// SGD momentum.
+    pub momentum: f64,
+    /// L2 weight decay (0: none).
+    pub weight_decay: f64,
+    /// The learning-rate schedule.
+    pub schedule: Schedule,
+    /// Warm-up epochs of the cosine schedule.
+    pub warmup_epochs: usize,
+    /// Seed of weights, shuffling, dropout and augmentation.
+    pub seed: u64,
+    /// Stop when the validation loss has not improved for this many epochs.
+    pub patience: Option<usize>,
+    /// Data-loading threads.
+    pub workers: usize,
+}
+
+impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
+    /// Refuses values that would fail later, with one line each.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.epochs == 0 {
+            bail!("--epochs must be at least 1");
+        }
+        if self.batch_size == 0 {
+            bail!("--batch-size must be at least 1");
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
+            bail!(
+                "--learning-rate must be in (0, 1], got {}",
+                self.learning_rate
+            );
+        }
+        if !(0.0..1.0).contains(&self.validation_split) {
+            bail!(
+                "--validation-split must be in [0, 1), got {}",
+                self.validation_split
+            );
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            bail!("--weight-decay must be >= 0, got {}", self.weight_decay);
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            bail!("--momentum must be in [0, 1), got {}", self.momentum);
+        }
+        if self.train_limit == Some(0) {
+            bail!("--train-limit must be at least 1");
+        }
+        if self.warmup_epochs >= self.epochs && self.schedule == Schedule::Cosine {
+            bail!(
+                "--warmup-epochs ({}) must be below --epochs ({})",
+                self.warmup_epochs,
+                self.epochs
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes `config.json` into `dir` (atomically).
+    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        let path = dir.join(CONFIG_FILE);
+        let json = serde_json::to_vec_pretty(self)?;
+        zoo_core::write_atomic(&path, &json).with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Reads `<dir>/config.json`, refusing a run of another model family.
+    pub fn load(dir: &Path, family: &str) -> anyhow::Result<Self> {
+        let path = dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "{}: cannot read the run's configuration (is {} a run directory written by `train`?)",
+                path.display(),
+                dir.display()
+            )
+        })?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not valid JSON", path.display()))?;
+        let found = value.get("family").and_then(|f| f.as_str()).unwrap_or("?");
+        if found != family {
+            bail!(
+                "{}: this run trained a {found} model, not {family}",
+                path.display()
+            );
+        }
+        serde_json::from_value(value)
+            .with_context(|| format!("{}: not a {family} run configuration", path.display()))
+    }
+}
+
+/// The configuration file of a run.
+pub const CONFIG_FILE: &str = "config.json";
+
+/// The default augmentation of a dataset: the CIFAR standard for CIFAR, none for the grey
+/// 28x28 sets (the lecture trains without it).
+pub fn default_augmentation(dataset: DatasetKind, seed: u64) -> Option<Augmentation> {
+    match dataset {
+        DatasetKind::Cifar10 | DatasetKind::Cifar100 | DatasetKind::Folder => {
+            Some(Augmentation::cifar(seed))
+        }
+        DatasetKind::Mnist | DatasetKind::FashionMnist => None,
+    }
+}

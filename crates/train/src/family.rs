@@ -1,0 +1,53 @@
+//! What a model binary tells the generic training crate about its model.
+
+use burn::tensor::Device;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zoo_core::{ConfigError, ImageClassifier};
+use zoo_datasets::DatasetKind;
+
+/// The data a model is built for: input shape and number of classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataSpec {
+    /// `[channels, height, width]` of the images as stored.
+    pub image_shape: [usize; 3],
+    /// Number of classes.
+    pub num_classes: usize,
+}
+
+/// A model family of the zoo (the lecture CNN, VGG), as its binary describes it to the
+/// command line and the training crate.
+///
+/// `Args` are the family's own command-line options (VGG's depth, batch norm, ...), flattened
+/// into `train` and `summary`.
+pub trait ModelFamily: 'static {
+    /// The model.
+    type Model: ImageClassifier;
+    /// Its configuration, saved in the run's `config.json`.
+    type Config: Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync;
+    /// The family's command-line options.
+    type Args: clap::Args + Clone + std::fmt::Debug + Send + Sync;
+
+    /// The binary's name (`lecture-cnn`, `vgg16`).
+    const NAME: &'static str;
+    /// The dataset `train` uses when none is given.
+    const DEFAULT_DATASET: DatasetKind;
+    /// Default number of epochs of `train`.
+    const DEFAULT_EPOCHS: usize = 10;
+    /// Default batch size of `train`.
+    const DEFAULT_BATCH_SIZE: usize = 64;
+    /// Default learning rate of `train`.
+    const DEFAULT_LEARNING_RATE: f64 = 1e-3;
+
+    /// The configuration for `data`, from the command-line options.
+    fn config(args: &Self::Args, data: &DataSpec) -> Result<Self::Config, ConfigError>;
+
+    /// The data `summary` builds the model for when no dataset is named.
+    fn summary_spec(args: &Self::Args) -> DataSpec;
+
+    /// The model's input shape `[channels, height, width]` (what the batcher pads or resizes to).
+    fn input_shape(config: &Self::Config) -> [usize; 3];
+
+    /// Builds the model with fresh weights.
+    fn init(config: &Self::Config, device: &Device) -> Result<Self::Model, ConfigError>;
+}

@@ -1,0 +1,30 @@
+//! Training, evaluation and prediction for any model of the CNN zoo, on Burn's
+//! `SupervisedTraining` and `Learner`.
+//!
+//! It knows no model by name: a binary describes its model with [`ModelFamily`], and the models'
+//! libraries know nothing of this crate. The backend is a cargo feature (`flex` by default,
+//! `wgpu`, `cuda`, ...; see [`Backend`]).
+//!
+//! A run's directory holds `config.json` (everything needed to rebuild the model and rerun),
+//! `checkpoint/{model,optim,scheduler}-<epoch>.bpk` (written atomically), `model-final.bpk`,
+//! `model-best.bpk` (lowest validation loss), `metrics.csv` and Burn's `experiment.log` and
+//! per-metric logs.
+
+pub mod backend;
+pub mod checkpoint;
+pub mod classifier;
+pub mod config;
+pub mod data;
+pub mod eval;
+pub mod family;
+pub mod predict;
+pub mod progress;
+pub mod stats;
+pub mod train;
+
+pub use backend::Backend;
+pub use config::{OptimizerKind, Schedule, TrainConfig};
+pub use eval::{EvalReport, evaluate};
+pub use family::{DataSpec, ModelFamily};
+pub use predict::{Prediction, predict};
+pub use train::{MODEL_BEST, MODEL_FINAL, TrainReport, load_run_model, train};

@@ -1,0 +1,79 @@
+//! Top-k predictions for image files, preprocessed as in training.
+
+use std::path::{Path, PathBuf};
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::tensor::Device;
+use burn::tensor::activation::softmax;
+use zoo_core::ImageClassifier;
+use zoo_datasets::ImageItem;
+use zoo_datasets::folder::decode_image;
+
+use crate::config::TrainConfig;
+use crate::data::batcher;
+use crate::eval::top_k;
+
+/// The top classes of one image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The image file.
+    pub path: PathBuf,
+    /// `(class name, probability)`, most probable first.
+    pub top: Vec<(String, f32)>,
+}
+
+/// Decodes each file into the dataset's image shape (grey or RGB, resized to the stored size),
+/// pads/resizes and normalises it as in training, and returns the `k` most probable classes.
+pub fn predict<M: ImageClassifier, C>(
+    model: &M,
+    config: &TrainConfig<C>,
+    paths: &[PathBuf],
+    k: usize,
+    device: &Device,
+) -> anyhow::Result<Vec<Prediction>> {
+    let items = paths
+        .iter()
+        .enumerate()
+        .map(|(index, path)| {
+            Ok(ImageItem {
+                pixels: decode_image(path, config.image_shape)?,
+                shape: config.image_shape,
+                label: 0,
+                index,
+            })
+        })
+        .collect::<Result<Vec<_>, zoo_datasets::DatasetError>>()?;
+    let batch = batcher(config).batch(items, device);
+    let probabilities = softmax(model.forward(batch.images), 1);
+    let n = config.classes.len();
+    let values: Vec<f32> = probabilities
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("reading probabilities: {e:?}"))?;
+    Ok(paths
+        .iter()
+        .zip(values.chunks_exact(n))
+        .map(|(path, row)| Prediction {
+            path: path.clone(),
+            top: top_k(row, k.min(n))
+                .into_iter()
+                .map(|i| (config.classes[i].clone(), row[i]))
+                .collect(),
+        })
+        .collect())
+}
+
+/// `path: class (p%), class (p%), ...`
+pub fn format_prediction(p: &Prediction) -> String {
+    let classes: Vec<String> = p
+        .top
+        .iter()
+        .map(|(name, prob)| format!("{name} {:.1}%", 100.0 * prob))
+        .collect();
+    format!("{}: {}", display(&p.path), classes.join(", "))
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}

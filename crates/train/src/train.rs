@@ -1,0 +1,338 @@
+//! A training run with Burn's `SupervisedTraining` and `Learner`: artifacts, resume, the
+//! non-finite-loss stop, best and final weights.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use burn::lr_scheduler::LrSchedulerConfig;
+use burn::lr_scheduler::constant::ConstantLr;
+use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
+use burn::lr_scheduler::linear::LinearLrSchedulerConfig;
+use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::lr_scheduler::sequential::SequentialLrSchedulerConfig;
+use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
+use burn::tensor::Device;
+use burn::train::logger::FileMetricLogger;
+use burn::train::metric::store::{Aggregate, Direction, Split};
+use burn::train::metric::{AccuracyMetric, LossMetric};
+use burn::train::{
+    Interrupter, Learner, MetricEarlyStoppingStrategy, StoppingCondition, SupervisedTraining,
+};
+
+use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, checkpoint_path, last_complete_epoch};
+use crate::classifier::Classifier;
+use crate::config::{OptimizerKind, Schedule, TrainConfig};
+use crate::data::{RunData, batches, eval_loader, train_loader};
+use crate::family::ModelFamily;
+use crate::progress::{EpochLogger, PlainRenderer};
+use crate::stats::{CSV_HEADER, RunStats, read_metrics};
+
+/// The final weights of a run.
+pub const MODEL_FINAL: &str = "model-final.bpk";
+/// The weights of the epoch with the lowest validation loss.
+pub const MODEL_BEST: &str = "model-best.bpk";
+/// Per-epoch metrics.
+pub const METRICS_CSV: &str = "metrics.csv";
+
+/// What a finished run reports.
+#[derive(Debug, Clone)]
+pub struct TrainReport {
+    /// The run's directory.
+    pub dir: PathBuf,
+    /// Epochs finished (including those of an earlier, resumed run).
+    pub epochs_done: usize,
+    /// The epoch whose weights are `model-best.bpk`.
+    pub best_epoch: Option<usize>,
+    /// Validation accuracy of the last epoch.
+    pub last_valid_accuracy: Option<f64>,
+    /// Wall time of this invocation.
+    pub seconds: f64,
+}
+
+/// Checks that `dir` can hold a run: created if missing, writable, and (unless resuming) not
+/// already holding one.
+pub fn prepare_artifact_dir(dir: &Path, resume: bool) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create the artifact directory", dir.display()))?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("{}: artifact directory is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    let has_run = dir.join(crate::config::CONFIG_FILE).exists();
+    if !resume && has_run {
+        bail!(
+            "{} already holds a run: continue it with --resume, or choose another --artifact-dir",
+            dir.display()
+        );
+    }
+    if resume && !has_run {
+        bail!(
+            "{}: nothing to resume (no config.json); start a run without --resume",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn optimizer<C>(config: &TrainConfig<C>) -> ModuleOptimizer {
+    let decay =
+        (config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
+    match config.optimizer {
+        // Keras' epsilon, so the lecture's model trains as it does there.
+        OptimizerKind::Adam => AdamConfig::new()
+            .with_epsilon(1e-7)
+            .with_weight_decay(decay)
+            .init(),
+        OptimizerKind::Sgd => SgdConfig::new()
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(config.momentum)
+                    .with_dampening(0.0),
+            ))
+            .with_weight_decay(decay)
+            .init(),
+    }
+}
+
+fn scheduler<C>(
+    config: &TrainConfig<C>,
+    steps_per_epoch: usize,
+) -> anyhow::Result<ModuleLrScheduler> {
+    let lr = config.learning_rate;
+    let total = config.epochs * steps_per_epoch;
+    let scheduler = match config.schedule {
+        Schedule::Constant => Ok(ConstantLr::new(lr).into()),
+        Schedule::Cosine if config.warmup_epochs == 0 => {
+            CosineAnnealingLrSchedulerConfig::new(lr, total.max(1)).init()
+        }
+        Schedule::Cosine => {
+            let warmup = config.warmup_epochs * steps_per_epoch;
+            SequentialLrSchedulerConfig::new(
+                vec![
+                    LrSchedulerConfig::Linear(LinearLrSchedulerConfig::new(
+                        lr / warmup as f64,
+                        lr,
+                        warmup,
+                    )),
+                    LrSchedulerConfig::Cosine(CosineAnnealingLrSchedulerConfig::new(
+                        lr,
+                        (total - warmup).max(1),
+                    )),
+                ],
+                vec![warmup],
+            )
+            .init()
+        }
+    };
+    scheduler.map_err(|e| anyhow::anyhow!("learning-rate schedule: {e}"))
+}
+
+/// Keeps the rows of `metrics.csv` up to `epoch` (a resumed run redoes the later ones).
+fn truncate_metrics(path: &Path, epoch: usize) -> anyhow::Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let rows = read_metrics(path)?;
+    let mut text = format!("{CSV_HEADER}\n");
+    let original = std::fs::read_to_string(path)?;
+    for (row, line) in rows.iter().zip(original.lines().skip(1)) {
+        if row.epoch <= epoch {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    zoo_core::write_atomic(path, text.as_bytes())?;
+    Ok(())
+}
+
+/// Checks that the checkpoint of `epoch` loads into this model, so a corrupt or foreign
+/// checkpoint is an error here rather than a panic inside Burn.
+fn check_checkpoint<F: ModelFamily>(
+    config: &TrainConfig<F::Config>,
+    dir: &Path,
+    epoch: usize,
+    device: &Device,
+) -> anyhow::Result<()> {
+    let path = checkpoint_path(dir, "model", epoch);
+    let model = Classifier::new(F::init(&config.model, device)?, None);
+    zoo_core::load_weights(model, &path)
+        .with_context(|| format!("checkpoint of epoch {epoch} does not fit this model"))?;
+    for name in ["optim", "scheduler"] {
+        let path = checkpoint_path(dir, name, epoch);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = burn::tensor::Bytes::from_bytes_vec(bytes);
+        let ok = if name == "optim" {
+            burn::optim::OptimizerRecord::from_bytes(bytes).is_ok()
+        } else {
+            burn::lr_scheduler::LrSchedulerRecord::from_bytes(bytes).is_ok()
+        };
+        if !ok {
+            bail!("{}: corrupt checkpoint", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Trains `config` on `device`, writing everything into `dir`.
+///
+/// With `resume`, continues from the last epoch whose checkpoint is complete. Returns an
+/// error (after the last good weights are on disk) when the loss stops being finite.
+pub fn train<F: ModelFamily>(
+    config: &TrainConfig<F::Config>,
+    data: RunData,
+    dir: &Path,
+    device: &Device,
+    resume: bool,
+) -> anyhow::Result<TrainReport> {
+    let started = Instant::now();
+    config.validate()?;
+    let checkpoints = dir.join(CHECKPOINT_DIR);
+    let completed = if resume {
+        last_complete_epoch(&checkpoints).unwrap_or(0)
+    } else {
+        0
+    };
+    if completed > 0 {
+        check_checkpoint::<F>(config, &checkpoints, completed, device)?;
+    }
+    if completed >= config.epochs {
+        println!(
+            "{}: all {} epochs are already done; nothing to resume",
+            dir.display(),
+            config.epochs
+        );
+    }
+    config.save(dir)?;
+    let metrics_csv = dir.join(METRICS_CSV);
+    truncate_metrics(&metrics_csv, completed)?;
+
+    device.seed(config.seed + completed as u64);
+    let autodiff = device.clone().autodiff();
+    let train_batches = batches(data.train.size(), config.batch_size);
+    let valid_batches = batches(data.valid.size(), config.batch_size);
+    let interrupter = Interrupter::new();
+    let stats = Arc::new(RunStats::new(
+        train_batches,
+        valid_batches,
+        completed,
+        interrupter.clone(),
+        Some(metrics_csv.clone()),
+    ));
+    let model = Classifier::new(F::init(&config.model, &autodiff)?, Some(stats.clone()));
+
+    let terminal = std::io::stdout().is_terminal();
+    let checkpointer = |name: &str| AtomicCheckpointer::new(&checkpoints, name);
+    let mut training = SupervisedTraining::new(
+        dir,
+        train_loader(config, data.train.clone(), &autodiff),
+        eval_loader(config, data.valid.clone(), device),
+    )
+    .metrics((AccuracyMetric::new(), LossMetric::new()))
+    .with_custom_checkpointers(
+        checkpointer("model")?,
+        checkpointer("optim")?,
+        checkpointer("scheduler")?,
+    )
+    .with_metric_logger(FileMetricLogger::new(dir))
+    .with_metric_logger(EpochLogger::new(stats.clone(), config.epochs, !terminal))
+    .with_interrupter(interrupter)
+    .num_epochs(config.epochs)
+    .summary();
+    if let Some(patience) = config.patience {
+        training = training.early_stopping(MetricEarlyStoppingStrategy::new(
+            &LossMetric::new(),
+            Aggregate::Mean,
+            Direction::Lowest,
+            Split::Valid,
+            StoppingCondition::NoImprovementSince { n_epochs: patience },
+        ));
+    }
+    if !terminal {
+        training = training.renderer(Box::new(PlainRenderer::new(
+            stats.clone(),
+            config.epochs,
+            Duration::from_secs(15),
+        )));
+    }
+    if completed > 0 {
+        println!("resuming {} after epoch {completed}", dir.display());
+        training = training.checkpoint(completed);
+    }
+
+    let learner = Learner::new(model, optimizer(config), scheduler(config, train_batches)?);
+    let result = training.launch(learner);
+
+    if let Some(at) = stats.non_finite() {
+        let last = last_complete_epoch(&checkpoints);
+        let kept = match last {
+            Some(e) => format!(
+                "the last good weights are in {} (epoch {e})",
+                checkpoint_path(&checkpoints, "model", e).display()
+            ),
+            None => "no epoch finished, so no weights were saved".into(),
+        };
+        bail!(
+            "training stopped: the loss became NaN or infinite at epoch {} batch {}; {kept}. Lower the learning rate and resume or restart.",
+            at.epoch,
+            at.batch
+        );
+    }
+
+    let trained = result.model.model;
+    zoo_core::save_weights(trained, &dir.join(MODEL_FINAL))?;
+    let rows = if metrics_csv.exists() {
+        read_metrics(&metrics_csv)?
+    } else {
+        Vec::new()
+    };
+    let best = rows
+        .iter()
+        .filter(|r| r.valid_loss.is_finite())
+        .min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss))
+        .map(|r| r.epoch);
+    let best_epoch = match best {
+        Some(epoch) if checkpoint_path(&checkpoints, "model", epoch).is_file() => {
+            let wrapper = Classifier::new(F::init(&config.model, device)?, None);
+            let wrapper =
+                zoo_core::load_weights(wrapper, &checkpoint_path(&checkpoints, "model", epoch))?;
+            zoo_core::save_weights(wrapper.model, &dir.join(MODEL_BEST))?;
+            Some(epoch)
+        }
+        _ => {
+            std::fs::copy(dir.join(MODEL_FINAL), dir.join(MODEL_BEST))?;
+            rows.last().map(|r| r.epoch)
+        }
+    };
+    Ok(TrainReport {
+        dir: dir.to_path_buf(),
+        epochs_done: rows.last().map(|r| r.epoch).unwrap_or(completed),
+        best_epoch,
+        last_valid_accuracy: rows.last().map(|r| r.valid_accuracy),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Loads the weights `file` of a run (`model-best.bpk`, `model-final.bpk`) into its model.
+pub fn load_run_model<F: ModelFamily>(
+    config: &TrainConfig<F::Config>,
+    dir: &Path,
+    file: &str,
+    device: &Device,
+) -> anyhow::Result<F::Model> {
+    let path = dir.join(file);
+    let model = F::init(&config.model, device)?;
+    let model = zoo_core::load_weights(model, &path).with_context(|| {
+        format!(
+            "{}: cannot load the weights of this {} run",
+            path.display(),
+            F::NAME
+        )
+    })?;
+    Ok(model.valid())
+}

@@ -47,7 +47,7 @@ fn parse_non_negative(s: &str) -> Result<f64, String> {
 #[command(version, propagate_version = true)]
 pub struct Cli<A: Args> {
     /// The backend among those compiled in (default: a GPU one if compiled, else flex).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "ZOO_BACKEND")]
     pub backend: Option<String>,
     /// The command.
     #[command(subcommand)]
@@ -65,6 +65,8 @@ pub enum Command<A: Args> {
     Predict(PredictArgs),
     /// Print the layer-by-layer summary (output shapes, parameters), as Keras does.
     Summary(SummaryArgs<A>),
+    /// Time inference and a training step on each compiled backend.
+    Bench(BenchArgs<A>),
 }
 
 /// Which weights of a run to use.
@@ -158,9 +160,9 @@ pub struct TrainArgs<A: Args> {
 /// `eval` options.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The run directory written by `train`.
+    /// The run directory written by `train` (default: the newest runs/<model>-* directory).
     #[arg(long)]
-    pub run: PathBuf,
+    pub run: Option<PathBuf>,
     /// Which weights.
     #[arg(long, value_enum, default_value_t = Weights::Best)]
     pub weights: Weights,
@@ -175,9 +177,9 @@ pub struct EvalArgs {
 /// `predict` options.
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// The run directory written by `train`.
+    /// The run directory written by `train` (default: the newest runs/<model>-* directory).
     #[arg(long)]
-    pub run: PathBuf,
+    pub run: Option<PathBuf>,
     /// Which weights.
     #[arg(long, value_enum, default_value_t = Weights::Best)]
     pub weights: Weights,
@@ -195,6 +197,35 @@ pub struct SummaryArgs<A: Args> {
     /// Build the model for this dataset's images and classes (default: the model's own form).
     #[arg(long, value_parser = parse_dataset)]
     pub dataset: Option<DatasetKind>,
+    /// The model's options.
+    #[command(flatten)]
+    pub model: A,
+}
+
+/// `bench` options.
+#[derive(Debug, Args)]
+pub struct BenchArgs<A: Args> {
+    /// Backends to measure, comma-separated (default: every compiled one).
+    #[arg(long, value_delimiter = ',')]
+    pub backends: Vec<String>,
+    /// Input shape and classes of this dataset (default: the model's own dataset).
+    #[arg(long, value_parser = parse_dataset)]
+    pub dataset: Option<DatasetKind>,
+    /// Training batch size.
+    #[arg(long, default_value_t = 64, value_parser = parse_positive)]
+    pub batch_size: usize,
+    /// Inference batch size (latency is measured at batch 1).
+    #[arg(long, default_value_t = 256, value_parser = parse_positive)]
+    pub infer_batch: usize,
+    /// Timed repetitions.
+    #[arg(long, default_value_t = 7, value_parser = parse_positive)]
+    pub reps: usize,
+    /// Untimed warm-up calls (autotuning, kernel compilation).
+    #[arg(long, default_value_t = 3)]
+    pub warmup: usize,
+    /// Also write the results as JSON.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
     /// The model's options.
     #[command(flatten)]
     pub model: A,

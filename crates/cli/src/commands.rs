@@ -6,12 +6,13 @@ use anyhow::{Context, bail};
 use burn::tensor::Device;
 use zoo_core::ImageClassifier;
 use zoo_datasets::{DatasetKind, Location};
+use zoo_train::bench::{BenchPlan, bench_backend, format_table};
 use zoo_train::config::default_augmentation;
 use zoo_train::data::{eval_loader, load_dataset, split_for_run};
 use zoo_train::{Backend, DataSpec, ModelFamily, TrainConfig};
 
-use crate::args::{Cli, Command, EvalArgs, PredictArgs, SummaryArgs, TrainArgs};
-use crate::paths::default_run_dir;
+use crate::args::{BenchArgs, Cli, Command, EvalArgs, PredictArgs, SummaryArgs, TrainArgs};
+use crate::paths::{default_run_dir, latest_run};
 
 /// Runs the parsed command.
 pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
@@ -24,6 +25,7 @@ pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
         Command::Eval(args) => eval::<F>(args, backend),
         Command::Predict(args) => predict::<F>(args, backend),
         Command::Summary(args) => summary::<F>(args, backend),
+        Command::Bench(args) => bench::<F>(args),
     }
 }
 
@@ -163,7 +165,12 @@ fn run_model<F: ModelFamily>(
 }
 
 fn eval<F: ModelFamily>(args: EvalArgs, backend: Backend) -> anyhow::Result<()> {
-    let (mut config, model, device) = run_model::<F>(&args.run, args.weights.file(), backend)?;
+    let run = match args.run {
+        Some(run) => run,
+        None => latest_run(F::NAME)?,
+    };
+    println!("run: {}", run.display());
+    let (mut config, model, device) = run_model::<F>(&run, args.weights.file(), backend)?;
     config.batch_size = args.batch_size;
     let data_dir = args.data_dir.or_else(|| config.data_dir.clone());
     let folder_shape = (config.dataset == DatasetKind::Folder).then_some(config.image_shape);
@@ -182,7 +189,7 @@ fn eval<F: ModelFamily>(args: EvalArgs, backend: Backend) -> anyhow::Result<()> 
     let loader = eval_loader(&config, loaded.test, &device);
     let report = zoo_train::evaluate(&model, loader, &config.classes)?;
     print!("{report}");
-    let path = args.run.join(format!(
+    let path = run.join(format!(
         "eval-{}.json",
         args.weights.file().trim_end_matches(".bpk")
     ));
@@ -193,7 +200,11 @@ fn eval<F: ModelFamily>(args: EvalArgs, backend: Backend) -> anyhow::Result<()> 
 }
 
 fn predict<F: ModelFamily>(args: PredictArgs, backend: Backend) -> anyhow::Result<()> {
-    let (config, model, device) = run_model::<F>(&args.run, args.weights.file(), backend)?;
+    let run = match args.run {
+        Some(run) => run,
+        None => latest_run(F::NAME)?,
+    };
+    let (config, model, device) = run_model::<F>(&run, args.weights.file(), backend)?;
     let predictions = zoo_train::predict(&model, &config, &args.images, args.top_k, &device)?;
     for p in &predictions {
         println!("{}", zoo_train::predict::format_prediction(p));
@@ -201,15 +212,81 @@ fn predict<F: ModelFamily>(args: PredictArgs, backend: Backend) -> anyhow::Resul
     Ok(())
 }
 
+fn dataset_spec(dataset: DatasetKind) -> anyhow::Result<DataSpec> {
+    Ok(DataSpec {
+        image_shape: dataset
+            .native_shape()
+            .context("image folders have no fixed shape: name another dataset")?,
+        num_classes: dataset.num_classes().context("unknown number of classes")?,
+    })
+}
+
+/// The processor, for benchmark tables.
+fn cpu_name() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+fn bench<F: ModelFamily>(args: BenchArgs<F::Args>) -> anyhow::Result<()> {
+    let spec = dataset_spec(args.dataset.unwrap_or(F::DEFAULT_DATASET))?;
+    let config = F::config(&args.model, &spec)?;
+    let backends = if args.backends.is_empty() {
+        Backend::compiled()
+    } else {
+        args.backends
+            .iter()
+            .map(|b| b.parse::<Backend>().map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let plan = BenchPlan {
+        input: F::input_shape(&config),
+        train_batch: args.batch_size,
+        infer_batch: args.infer_batch,
+        reps: args.reps,
+        warmup: args.warmup,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "{} {:?}: train step at batch {}, inference at batch {} and 1; {} warm-up + {} timed calls; {} ({threads} threads)",
+        F::NAME,
+        plan.input,
+        plan.train_batch,
+        plan.infer_batch,
+        plan.warmup,
+        plan.reps,
+        cpu_name()
+    );
+    let mut results = Vec::new();
+    for backend in backends {
+        eprintln!("measuring {backend} ...");
+        results.push(bench_backend::<F>(&config, backend, &plan)?);
+    }
+    print!("{}", format_table(&results));
+    if let Some(path) = args.json {
+        let doc = serde_json::json!({
+            "model": F::NAME,
+            "cpu": cpu_name(),
+            "threads": threads,
+            "results": results,
+        });
+        zoo_core::write_atomic(&path, &serde_json::to_vec_pretty(&doc)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("written to {}", path.display());
+    }
+    Ok(())
+}
+
 fn summary<F: ModelFamily>(args: SummaryArgs<F::Args>, backend: Backend) -> anyhow::Result<()> {
     let spec = match args.dataset {
         None => F::summary_spec(&args.model),
-        Some(dataset) => DataSpec {
-            image_shape: dataset
-                .native_shape()
-                .context("summary of an image folder: give the model's options instead")?,
-            num_classes: dataset.num_classes().context("unknown number of classes")?,
-        },
+        Some(dataset) => dataset_spec(dataset)?,
     };
     let config = F::config(&args.model, &spec)?;
     let device = device(backend);

@@ -1,4 +1,5 @@
-//! The command line every CNN-zoo model binary shares: `train`, `eval`, `predict`, `summary`.
+//! The command line every CNN-zoo model binary shares: `train`, `eval`, `predict`, `summary`,
+//! `bench`.
 //!
 //! A binary describes its model with [`ModelFamily`](zoo_train::ModelFamily) and calls
 //! [`run`]; the backend is the cargo feature the binary was built with (`flex` by default,
@@ -16,7 +17,7 @@ pub use zoo_datasets;
 pub use zoo_train;
 use zoo_train::ModelFamily;
 
-pub use args::{Cli, Command, EvalArgs, PredictArgs, SummaryArgs, TrainArgs};
+pub use args::{BenchArgs, Cli, Command, EvalArgs, PredictArgs, SummaryArgs, TrainArgs};
 
 /// Parses the command line and runs the command for model family `F`.
 ///

@@ -41,6 +41,27 @@ pub fn default_run_dir(model: &str, dataset: &str) -> PathBuf {
     dir
 }
 
+/// The newest `runs/<model>-*` directory that holds a run (names end in their date).
+pub fn latest_run(model: &str) -> anyhow::Result<PathBuf> {
+    let prefix = format!("{model}-");
+    let mut runs: Vec<PathBuf> = std::fs::read_dir("runs")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .filter(|p| p.join("config.json").is_file())
+        .collect();
+    runs.sort_by_key(|p| {
+        std::fs::metadata(p.join("config.json"))
+            .and_then(|m| m.modified())
+            .ok()
+    });
+    runs.pop().ok_or_else(|| {
+        anyhow::anyhow!("no {model} run under runs/: train one first, or give --run DIR")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

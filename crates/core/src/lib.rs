@@ -23,4 +23,4 @@ pub use error::ConfigError;
 pub use paths::param_paths;
 pub use summary::{LayerInfo, ModelSummary};
 pub use tap::{ActivationTap, BlockActivation, LayerTap, NoTap, SummaryTap};
-pub use weights::{load_record, load_weights, save_weights, write_atomic};
+pub use weights::{load_record, load_weights, record_message, save_weights, write_atomic};

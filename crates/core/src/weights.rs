@@ -13,17 +13,33 @@ use burn::tensor::Bytes;
 pub fn load_record(path: &Path) -> Result<ModuleRecord, RecordError> {
     let bytes =
         std::fs::read(path).map_err(|e| RecordError::Io(format!("{}: {e}", path.display())))?;
-    ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
-        .map_err(|e| RecordError::Io(format!("{}: {e}", path.display())))
+    ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
+        RecordError::Io(format!(
+            "{}: not a burnpack weights file ({})",
+            path.display(),
+            record_message(&e)
+        ))
+    })
+}
+
+/// The message of a record error without Burn's `Record I/O error:` prefix.
+pub fn record_message(e: &RecordError) -> &str {
+    match e {
+        RecordError::Io(m) | RecordError::Validation(m) => m,
+    }
 }
 
 /// Loads weights from `path` into `model`: a missing, corrupt or mismatched file (other model,
 /// other number of classes) is an error naming the file.
 pub fn load_weights<M: Module>(model: M, path: &Path) -> Result<M, RecordError> {
     let record = load_record(path)?;
-    model
-        .try_load_record(record)
-        .map_err(|e| RecordError::Validation(format!("{}: {e}", path.display())))
+    model.try_load_record(record).map_err(|e| {
+        RecordError::Validation(format!(
+            "{}: weights do not fit this model ({})",
+            path.display(),
+            record_message(&e)
+        ))
+    })
 }
 
 /// Writes bytes to `path` atomically: a temporary file in the same folder, flushed to disk, then

@@ -11,6 +11,7 @@
 //! per-metric logs.
 
 pub mod backend;
+pub mod bench;
 pub mod checkpoint;
 pub mod classifier;
 pub mod config;

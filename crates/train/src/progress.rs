@@ -124,9 +124,8 @@ impl TrainingProgressLogger for PlainRenderer {
 
     fn end(&mut self) {}
 
-    fn log_event_training(&mut self, event: String) {
-        println!("{event}");
-    }
+    /// Burn reports every iteration as an event; the progress lines above say enough.
+    fn log_event_training(&mut self, _event: String) {}
 }
 
 impl EvaluationProgressLogger for PlainRenderer {
@@ -135,9 +134,7 @@ impl EvaluationProgressLogger for PlainRenderer {
     fn update_test_progress(&mut self, _items_processed: usize) {}
     fn end_test(&mut self) {}
     fn end_global_progress(&mut self) {}
-    fn log_event_evaluation(&mut self, event: String) {
-        println!("{event}");
-    }
+    fn log_event_evaluation(&mut self, _event: String) {}
 }
 
 impl MetricsRenderer for PlainRenderer {

@@ -161,8 +161,12 @@ fn check_checkpoint<F: ModelFamily>(
 ) -> anyhow::Result<()> {
     let path = checkpoint_path(dir, "model", epoch);
     let model = Classifier::new(F::init(&config.model, device)?, None);
-    zoo_core::load_weights(model, &path)
-        .with_context(|| format!("checkpoint of epoch {epoch} does not fit this model"))?;
+    zoo_core::load_weights(model, &path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot resume from the checkpoint of epoch {epoch}: {}",
+            zoo_core::record_message(&e)
+        )
+    })?;
     for name in ["optim", "scheduler"] {
         let path = checkpoint_path(dir, name, epoch);
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
@@ -327,12 +331,7 @@ pub fn load_run_model<F: ModelFamily>(
 ) -> anyhow::Result<F::Model> {
     let path = dir.join(file);
     let model = F::init(&config.model, device)?;
-    let model = zoo_core::load_weights(model, &path).with_context(|| {
-        format!(
-            "{}: cannot load the weights of this {} run",
-            path.display(),
-            F::NAME
-        )
-    })?;
+    let model = zoo_core::load_weights(model, &path)
+        .map_err(|e| anyhow::anyhow!("{}", zoo_core::record_message(&e)))?;
     Ok(model.valid())
 }

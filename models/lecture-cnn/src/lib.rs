@@ -27,3 +27,8 @@ mod model;
 pub use config::{Conv3Padding, LectureCnnConfig, WeightInit};
 pub use model::LectureCnn;
 pub use zoo_core::{BlockActivation, ConfigError, ImageClassifier, LayerTap, ModelSummary};
+
+/// The README's code runs as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

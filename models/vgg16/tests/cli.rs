@@ -1,0 +1,77 @@
+//! The `vgg16` binary end to end: the lecture's VGG-16 table, and a small VGG trained,
+//! evaluated and run on real Fashion-MNIST images through the shared command line.
+
+#![cfg(feature = "cli")]
+
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vgg16");
+
+fn ok(args: &[&str]) -> String {
+    let out: Output = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{args:?} failed:\n{text}");
+    text
+}
+
+#[test]
+fn summary_is_the_lectures_vgg16() {
+    let out = ok(&["summary"]);
+    assert!(out.contains("Total params: 138,357,544"), "{out}");
+    assert!(out.contains("features.30 (MaxPool2d)"), "{out}");
+    assert!(out.contains("[-, 512, 7, 7]"), "{out}");
+    assert!(out.contains("[-, 4096]"), "{out}");
+    let out = ok(&["summary", "--arch", "vgg19", "--batch-norm"]);
+    assert!(out.contains("Model: \"vgg19_bn\""), "{out}");
+    let out = ok(&["summary", "--dataset", "cifar10", "--hidden", "0"]);
+    assert!(out.contains("Total params: 14,719,818"), "{out}");
+}
+
+#[test]
+fn a_small_vgg_trains_evaluates_and_predicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let d = dir.to_str().unwrap();
+    let out = ok(&[
+        "train",
+        "--dataset",
+        "fashion-mnist",
+        "--arch",
+        "vgg11",
+        "--batch-norm",
+        "--hidden",
+        "64",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "256",
+        "--validation-split",
+        "0.25",
+        "--batch-size",
+        "32",
+        "--artifact-dir",
+        d,
+    ]);
+    assert!(out.contains("input [1, 32, 32]"), "{out}");
+    let out = ok(&["eval", "--run", d, "--batch-size", "100"]);
+    assert!(out.contains("test images: accuracy"), "{out}");
+    let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
+    assert!(config.contains("\"family\": \"vgg16\""), "{config}");
+    let png = tmp.path().join("x.png");
+    image::GrayImage::from_pixel(28, 28, image::Luma([200]))
+        .save(&png)
+        .unwrap();
+    let out = ok(&["predict", "--run", d, "--top-k", "2", png.to_str().unwrap()]);
+    assert!(
+        out.lines()
+            .any(|l| l.contains("x.png:") && l.matches('%').count() == 2),
+        "{out}"
+    );
+}

@@ -190,13 +190,13 @@ impl DatasetKind {
             .unwrap_or_else(|| "the cache directory".into());
         match self {
             DatasetKind::FashionMnist => format!(
-                "Install it with `apt-get install dataset-fashion-mnist`, put the four IDX files in {cache}, or run once with internet access"
+                "install it with `apt-get install dataset-fashion-mnist`, put the four IDX files in {cache}, or run once with internet access"
             ),
             DatasetKind::Folder => {
-                "Pass --data-dir DIR with DIR/train/<class>/*.png and DIR/test/<class>/*.png".into()
+                "pass --data-dir DIR with DIR/train/<class>/*.png and DIR/test/<class>/*.png".into()
             }
             _ => format!(
-                "Put the official files in {cache} (or pass --data-dir, or set {DATA_DIR_ENV}), or run once with internet access to download them"
+                "put the official files in {cache} (or pass --data-dir, or set {DATA_DIR_ENV}), or run once with internet access to download them"
             ),
         }
     }
@@ -349,7 +349,7 @@ fn try_download(kind: DatasetKind, options: &LoadOptions) -> Result<Option<PathB
             Ok(_) => {}
             Err(err @ DatasetError::Checksum { .. }) => return Err(err),
             Err(err) => {
-                eprintln!("note: {err}");
+                eprintln!("note: {err} (no internet access?)");
                 return Ok(None);
             }
         }

@@ -84,3 +84,19 @@ pub fn record_round_trip<M: Module>(model: M, fresh: M) -> M {
     crate::save_weights(model, &path).expect("save weights");
     crate::load_weights(fresh, &path).expect("load weights")
 }
+
+/// Runs a command-line binary and returns its output (stdout then stderr), failing the test
+/// with that output when it exits with an error.
+pub fn run_ok(binary: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(binary)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{args:?} failed:\n{text}");
+    text
+}

@@ -27,9 +27,7 @@ fn text(out: &Output) -> String {
 }
 
 fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    assert!(out.status.success(), "{args:?} failed:\n{}", text(&out));
-    text(&out)
+    zoo_core::testing::run_ok(BIN, args)
 }
 
 /// Fails with one line, exit code 1 (our errors) or 2 (clap's), never a panic.

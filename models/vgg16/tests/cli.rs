@@ -3,22 +3,10 @@
 
 #![cfg(feature = "cli")]
 
-use std::process::{Command, Output};
-
 const BIN: &str = env!("CARGO_BIN_EXE_vgg16");
 
 fn ok(args: &[&str]) -> String {
-    let out: Output = Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{args:?} failed:\n{text}");
-    text
+    zoo_core::testing::run_ok(BIN, args)
 }
 
 #[test]

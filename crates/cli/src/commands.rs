@@ -29,10 +29,11 @@ pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
     }
 }
 
-fn device(backend: Backend) -> Device {
+fn device(backend: Backend) -> anyhow::Result<Device> {
     let device = backend.device();
+    zoo_train::backend::probe(backend, &device).map_err(anyhow::Error::msg)?;
     println!("backend: {backend} ({device:?})");
-    device
+    Ok(device)
 }
 
 fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Backend) -> anyhow::Result<()> {
@@ -67,7 +68,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Backend) -> anyhow::
         }
     };
     config.validate()?;
-    let device = device(backend);
+    let device = device(backend)?;
     let data = split_for_run(loaded, &config)?;
     println!(
         "{} on {} from {}: {} training, {} validation, {} test images; input {:?}; {} epochs, batch {}, {:?} lr {}",
@@ -159,7 +160,7 @@ fn run_model<F: ModelFamily>(
     backend: Backend,
 ) -> anyhow::Result<(TrainConfig<F::Config>, F::Model, Device)> {
     let config = TrainConfig::<F::Config>::load(run, F::NAME)?;
-    let device = device(backend);
+    let device = device(backend)?;
     let model = zoo_train::load_run_model::<F>(&config, run, file, &device)?;
     Ok((config, model, device))
 }
@@ -289,7 +290,7 @@ fn summary<F: ModelFamily>(args: SummaryArgs<F::Args>, backend: Backend) -> anyh
         Some(dataset) => dataset_spec(dataset)?,
     };
     let config = F::config(&args.model, &spec)?;
-    let device = device(backend);
+    let device = device(backend)?;
     let model = F::init(&config, &device)?;
     println!("{}", model.summary(F::input_shape(&config), &device));
     Ok(())

@@ -124,6 +124,41 @@ impl Backend {
     }
 }
 
+/// Runs a tiny computation on `device`, turning a backend that cannot start (no GPU adapter,
+/// no driver) into an error instead of a panic deep inside the runtime.
+pub fn probe(backend: Backend, device: &Device) -> Result<(), String> {
+    let device = device.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(move || {
+        burn::tensor::Tensor::<1>::ones([4], &device)
+            .sum()
+            .into_scalar::<f32>()
+    });
+    std::panic::set_hook(previous);
+    match result {
+        Ok(v) if v == 4.0 => Ok(()),
+        Ok(v) => Err(format!("backend {backend} computed 1+1+1+1 = {v}")),
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown failure")
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let hint = if backend.is_gpu() {
+                "install a GPU driver (Vulkan: `apt-get install mesa-vulkan-drivers libvulkan1` gives a software one) or choose a CPU backend with --backend flex"
+            } else {
+                "choose another backend with --backend"
+            };
+            Err(format!("backend {backend} cannot start ({detail}): {hint}"))
+        }
+    }
+}
+
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -158,6 +193,11 @@ impl FromStr for Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flex_starts() {
+        probe(Backend::Flex, &Backend::Flex.device()).unwrap();
+    }
 
     #[test]
     fn flex_is_the_default_cpu_backend() {

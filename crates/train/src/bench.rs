@@ -121,6 +121,7 @@ pub fn bench_backend<F: ModelFamily>(
     plan: &BenchPlan,
 ) -> anyhow::Result<BenchResult> {
     let device = backend.device();
+    crate::backend::probe(backend, &device).map_err(anyhow::Error::msg)?;
     device.seed(0);
     let num_classes = F::init(config, &device)?.num_classes();
 

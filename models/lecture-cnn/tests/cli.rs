@@ -349,3 +349,34 @@ fn summary_prints_the_lecture_table() {
     let out = ok(&["summary", "--dataset", "cifar10", "--conv3-padding", "same"]);
     assert!(out.contains("[-, 144, 4, 4]"), "{out}");
 }
+
+#[test]
+fn bench_prints_a_row_per_backend_and_writes_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("bench.json");
+    let out = ok(&[
+        "bench",
+        "--reps",
+        "2",
+        "--warmup",
+        "1",
+        "--batch-size",
+        "8",
+        "--infer-batch",
+        "8",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("flex "))
+        .expect("a flex row");
+    assert!(row.contains("Device<Flex"), "{out}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let result = &doc["results"][0];
+    assert_eq!(result["backend"], "flex");
+    assert!(result["train_images_per_second"].as_f64().unwrap() > 0.0);
+    assert!(result["latency"]["median_ms"].as_f64().unwrap() > 0.0);
+    refused(&["bench", "--backends", "cuda"], 1, "not compiled in");
+}

@@ -137,7 +137,7 @@ pub fn probe(backend: Backend, device: &Device) -> Result<(), String> {
     });
     std::panic::set_hook(previous);
     match result {
-        Ok(v) if v == 4.0 => Ok(()),
+        Ok(4.0) => Ok(()),
         Ok(v) => Err(format!("backend {backend} computed 1+1+1+1 = {v}")),
         Err(panic) => {
             let detail = panic

@@ -243,41 +243,21 @@ fn bad_arguments_are_refused_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path().join("r");
     let d = d.to_str().unwrap();
-    refused(
-        &["train", "--epochs", "0", "--artifact-dir", d],
-        2,
-        "at least 1",
-    );
-    refused(
-        &["train", "--batch-size", "0", "--artifact-dir", d],
-        2,
-        "at least 1",
-    );
-    refused(
-        &["train", "--learning-rate", "0", "--artifact-dir", d],
-        2,
-        "not in (0, 1]",
-    );
-    refused(
-        &["train", "--learning-rate", "-1", "--artifact-dir", d],
-        2,
-        "",
-    );
-    refused(
-        &["train", "--dataset", "imagenet", "--artifact-dir", d],
-        2,
-        "unknown dataset 'imagenet'",
-    );
-    refused(
-        &["train", "--optimizer", "rmsprop", "--artifact-dir", d],
-        2,
-        "rmsprop",
-    );
-    refused(
-        &["train", "--backend", "tpu", "--artifact-dir", d],
-        1,
-        "unknown backend 'tpu'",
-    );
+    // (extra arguments of `train --artifact-dir d`, exit code, expected text)
+    let cases: [(&[&str], i32, &str); 7] = [
+        (&["--epochs", "0"], 2, "at least 1"),
+        (&["--batch-size", "0"], 2, "at least 1"),
+        (&["--learning-rate", "0"], 2, "not in (0, 1]"),
+        (&["--learning-rate", "1.5"], 2, "not in (0, 1]"),
+        (&["--dataset", "imagenet"], 2, "unknown dataset 'imagenet'"),
+        (&["--optimizer", "rmsprop"], 2, "rmsprop"),
+        (&["--backend", "tpu"], 1, "unknown backend 'tpu'"),
+    ];
+    for (extra, code, needle) in cases {
+        let mut args = vec!["train", "--artifact-dir", d];
+        args.extend_from_slice(extra);
+        refused(&args, code, needle);
+    }
     refused(
         &["train", "--artifact-dir", "/proc/cnn-zoo-run"],
         1,

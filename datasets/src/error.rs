@@ -100,7 +100,7 @@ pub enum DatasetError {
         reason: String,
     },
     /// The dataset is in none of the places searched.
-    #[error("{dataset} not found; searched: {searched}. {hint}")]
+    #[error("{dataset} not found (searched: {searched}); {hint}")]
     NotFound {
         /// The dataset's name.
         dataset: String,

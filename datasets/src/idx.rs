@@ -20,14 +20,19 @@ pub struct IdxArray {
 pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| DatasetError::io(path, e))?;
     if path.extension().is_some_and(|ext| ext == "gz") {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| DatasetError::format(path, format!("not a valid gzip file ({e})")))?;
-        Ok(out)
+        gunzip(path, &raw)
     } else {
         Ok(raw)
     }
+}
+
+/// Decompresses gzip bytes; `path` names them in the error.
+pub fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() * 4);
+    GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|e| DatasetError::format(path, format!("not a valid gzip file ({e})")))?;
+    Ok(out)
 }
 
 /// Parses an IDX file of unsigned bytes with `expected_rank` dimensions.

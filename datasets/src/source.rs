@@ -19,7 +19,7 @@ use crate::cifar::{CifarKind, batch_dir, load_cifar_split, unpack_archive};
 use crate::download::{Remote, fetch};
 use crate::error::{DatasetError, Result};
 use crate::folder::load_image_folder;
-use crate::idx::parse_idx;
+use crate::idx::{gunzip, parse_idx};
 use crate::image_set::ImageSet;
 use crate::mnist::{FASHION_MNIST_CLASSES, has_idx_files, idx_set, load_idx_split};
 
@@ -439,7 +439,7 @@ pub fn bundled_fashion_mnist() -> Result<LoadedDataset> {
     let split = |split: Split, images: &[u8], labels: &[u8]| -> Result<ImageSet> {
         let parse = |bytes: &[u8], file: &str, rank| -> Result<_> {
             let path = PathBuf::from(format!("<bundled>/{file}"));
-            let raw = read_maybe_gz_bytes(&path, bytes)?;
+            let raw = gunzip(&path, bytes)?;
             Ok((path.clone(), parse_idx(&path, &raw, rank)?))
         };
         let (images_name, labels_name) = crate::mnist::idx_file_names(split);
@@ -456,15 +456,6 @@ pub fn bundled_fashion_mnist() -> Result<LoadedDataset> {
         test: split(Split::Test, SUBSET_TEST_IMAGES, SUBSET_TEST_LABELS)?,
         location: Location::BundledSubset,
     })
-}
-
-fn read_maybe_gz_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| DatasetError::format(path, format!("not a valid gzip file ({e})")))?;
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -58,6 +58,22 @@ pub struct EpochRow {
     pub seconds: f64,
 }
 
+impl EpochRow {
+    /// The row as a line of `metrics.csv` (without the newline).
+    pub fn csv_line(&self) -> String {
+        format!(
+            "{},{:.6},{:.6},{:.6},{:.6},{:.1},{:.1}",
+            self.epoch,
+            self.train_loss,
+            self.train_accuracy,
+            self.valid_loss,
+            self.valid_accuracy,
+            self.train_images_per_second,
+            self.seconds
+        )
+    }
+}
+
 /// Where a non-finite loss appeared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NonFinite {
@@ -231,17 +247,7 @@ impl RunStats {
             if new {
                 writeln!(file, "{}", CSV_HEADER)?;
             }
-            writeln!(
-                file,
-                "{},{:.6},{:.6},{:.6},{:.6},{:.1},{:.1}",
-                row.epoch,
-                row.train_loss,
-                row.train_accuracy,
-                row.valid_loss,
-                row.valid_accuracy,
-                row.train_images_per_second,
-                row.seconds
-            )?;
+            writeln!(file, "{}", row.csv_line())?;
             file.sync_data()?;
             s.rows_written = epoch;
         }

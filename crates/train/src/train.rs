@@ -31,7 +31,7 @@ use crate::config::{OptimizerKind, Schedule, TrainConfig};
 use crate::data::{RunData, batches, eval_loader, train_loader};
 use crate::family::ModelFamily;
 use crate::progress::{EpochLogger, PlainRenderer};
-use crate::stats::{CSV_HEADER, RunStats, read_metrics};
+use crate::stats::{CSV_HEADER, EpochRow, RunStats, read_metrics};
 
 /// The final weights of a run.
 pub const MODEL_FINAL: &str = "model-final.bpk";
@@ -138,14 +138,14 @@ fn truncate_metrics(path: &Path, epoch: usize) -> anyhow::Result<()> {
     if !path.exists() {
         return Ok(());
     }
-    let rows = read_metrics(path)?;
+    let kept: Vec<EpochRow> = read_metrics(path)?
+        .into_iter()
+        .filter(|row| row.epoch <= epoch)
+        .collect();
     let mut text = format!("{CSV_HEADER}\n");
-    let original = std::fs::read_to_string(path)?;
-    for (row, line) in rows.iter().zip(original.lines().skip(1)) {
-        if row.epoch <= epoch {
-            text.push_str(line);
-            text.push('\n');
-        }
+    for row in &kept {
+        text.push_str(&row.csv_line());
+        text.push('\n');
     }
     zoo_core::write_atomic(path, text.as_bytes())?;
     Ok(())

@@ -205,12 +205,19 @@ pub struct SummaryArgs<A: Args> {
 /// `bench` options.
 #[derive(Debug, Args)]
 pub struct BenchArgs<A: Args> {
-    /// Backends to measure, comma-separated (default: every compiled one).
+    /// Backends to measure, comma-separated (default: the one `--backend` or `ZOO_BACKEND`
+    /// names, else every compiled one).
     #[arg(long, value_delimiter = ',')]
     pub backends: Vec<String>,
     /// Input shape and classes of this dataset (default: the model's own dataset).
     #[arg(long, value_parser = parse_dataset)]
     pub dataset: Option<DatasetKind>,
+    /// Square input size instead of the dataset's (224: the lecture's ImageNet-sized VGG-16).
+    #[arg(long, value_parser = parse_positive)]
+    pub image_size: Option<usize>,
+    /// Number of classes instead of the dataset's (1000: ImageNet's).
+    #[arg(long, value_parser = parse_positive)]
+    pub classes: Option<usize>,
     /// Training batch size.
     #[arg(long, default_value_t = 64, value_parser = parse_positive)]
     pub batch_size: usize,

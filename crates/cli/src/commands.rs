@@ -16,8 +16,13 @@ use crate::paths::{default_run_dir, latest_run};
 
 /// Runs the parsed command.
 pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
-    let backend = match &cli.backend {
-        Some(name) => name.parse::<Backend>().map_err(anyhow::Error::msg)?,
+    let chosen = cli
+        .backend
+        .as_deref()
+        .map(|name| name.parse::<Backend>().map_err(anyhow::Error::msg))
+        .transpose()?;
+    let backend = match chosen {
+        Some(backend) => backend,
         None => Backend::default_compiled().context("no backend compiled in")?,
     };
     match cli.command {
@@ -25,7 +30,7 @@ pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
         Command::Eval(args) => eval::<F>(args, backend),
         Command::Predict(args) => predict::<F>(args, backend),
         Command::Summary(args) => summary::<F>(args, backend),
-        Command::Bench(args) => bench::<F>(args),
+        Command::Bench(args) => bench::<F>(args, chosen),
     }
 }
 
@@ -235,11 +240,17 @@ fn cpu_name() -> String {
         .unwrap_or_else(|| std::env::consts::ARCH.to_string())
 }
 
-fn bench<F: ModelFamily>(args: BenchArgs<F::Args>) -> anyhow::Result<()> {
-    let spec = dataset_spec(args.dataset.unwrap_or(F::DEFAULT_DATASET))?;
+/// Measures `--backends`, else the backend chosen with `--backend` / `ZOO_BACKEND`, else every
+/// compiled one.
+fn bench<F: ModelFamily>(args: BenchArgs<F::Args>, chosen: Option<Backend>) -> anyhow::Result<()> {
+    let mut spec = dataset_spec(args.dataset.unwrap_or(F::DEFAULT_DATASET))?;
+    if let Some(size) = args.image_size {
+        spec.image_shape = [spec.image_shape[0], size, size];
+    }
+    spec.num_classes = args.classes.unwrap_or(spec.num_classes);
     let config = F::config(&args.model, &spec)?;
     let backends = if args.backends.is_empty() {
-        Backend::compiled()
+        chosen.map_or_else(Backend::compiled, |backend| vec![backend])
     } else {
         args.backends
             .iter()

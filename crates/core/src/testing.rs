@@ -85,10 +85,21 @@ pub fn record_round_trip<M: Module>(model: M, fresh: M) -> M {
     crate::load_weights(fresh, &path).expect("load weights")
 }
 
-/// Runs a command-line binary and returns its output (stdout then stderr), failing the test
-/// with that output when it exits with an error.
+/// A command running a zoo binary on the flex backend.
+///
+/// The command-line tests check behaviour, not backends: in a build with a GPU backend compiled
+/// in (CI's `--features wgpu`), the binaries would otherwise pick that one, which on a software
+/// driver is ~30x slower. The wgpu comparison lives in zoo-train's tests.
+pub fn cli_command(binary: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
+    command.env("ZOO_BACKEND", "flex");
+    command
+}
+
+/// Runs a command-line binary (on flex, see [`cli_command`]) and returns its output (stdout
+/// then stderr), failing the test with that output when it exits with an error.
 pub fn run_ok(binary: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(binary)
+    let out = cli_command(binary)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));

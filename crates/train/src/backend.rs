@@ -1,7 +1,9 @@
 //! The backends compiled into this build (one cargo feature each) and their devices.
 
+use std::any::Any;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use burn::tensor::Device;
 
@@ -126,10 +128,18 @@ impl Backend {
 
 /// Runs a tiny computation on `device`, turning a backend that cannot start (no GPU adapter,
 /// no driver) into an error instead of a panic deep inside the runtime.
+///
+/// The error names the first panic raised meanwhile, on any thread: a GPU runtime often fails
+/// on its own server thread, and the caller only sees the broken channel that follows.
 pub fn probe(backend: Backend, device: &Device) -> Result<(), String> {
     let device = device.clone();
+    let first_panic = Arc::new(Mutex::new(None::<String>));
     let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    let record = Arc::clone(&first_panic);
+    std::panic::set_hook(Box::new(move |info| {
+        let mut first = record.lock().unwrap_or_else(|e| e.into_inner());
+        first.get_or_insert_with(|| panic_message(info.payload()));
+    }));
     let result = std::panic::catch_unwind(move || {
         burn::tensor::Tensor::<1>::ones([4], &device)
             .sum()
@@ -140,15 +150,11 @@ pub fn probe(backend: Backend, device: &Device) -> Result<(), String> {
         Ok(4.0) => Ok(()),
         Ok(v) => Err(format!("backend {backend} computed 1+1+1+1 = {v}")),
         Err(panic) => {
-            let detail = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown failure")
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_string();
+            let detail = first_panic
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .unwrap_or_else(|| panic_message(panic.as_ref()));
             let hint = if backend.is_gpu() {
                 "install a GPU driver (Vulkan: `apt-get install mesa-vulkan-drivers libvulkan1` gives a software one) or choose a CPU backend with --backend flex"
             } else {
@@ -157,6 +163,19 @@ pub fn probe(backend: Backend, device: &Device) -> Result<(), String> {
             Err(format!("backend {backend} cannot start ({detail}): {hint}"))
         }
     }
+}
+
+/// The first line of a panic's message.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown failure")
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 impl fmt::Display for Backend {

@@ -5,14 +5,16 @@
 #![cfg(feature = "cli")]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
+
+use zoo_core::testing::cli_command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lecture-cnn");
 const DEBIAN_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
+    cli_command(BIN)
         .args(args)
         .output()
         .expect("the binary runs")
@@ -160,7 +162,7 @@ fn a_killed_run_resumes_and_matches_an_uninterrupted_one() {
     let killed = tmp.path().join("killed");
     let k = killed.to_str().unwrap();
     let args = train_args(k, "3");
-    let mut child = Command::new(BIN)
+    let mut child = cli_command(BIN)
         .args(&args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -347,6 +349,8 @@ fn bench_prints_a_row_per_backend_and_writes_json() {
         "8",
         "--infer-batch",
         "8",
+        "--image-size",
+        "40",
         "--json",
         json.to_str().unwrap(),
     ]);
@@ -359,7 +363,31 @@ fn bench_prints_a_row_per_backend_and_writes_json() {
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let result = &doc["results"][0];
     assert_eq!(result["backend"], "flex");
+    assert_eq!(result["input"], serde_json::json!([1, 40, 40]));
     assert!(result["train_images_per_second"].as_f64().unwrap() > 0.0);
     assert!(result["latency"]["median_ms"].as_f64().unwrap() > 0.0);
     refused(&["bench", "--backends", "cuda"], 1, "not compiled in");
+}
+
+/// A build with wgpu on a machine without a Vulkan driver: one line naming the backend, with the
+/// hint to install a driver or pick a CPU backend; no panic, exit 1.
+#[cfg(feature = "wgpu")]
+#[test]
+fn wgpu_without_a_driver_is_one_line_with_a_hint() {
+    let out = cli_command(BIN)
+        .args(["--backend", "wgpu", "summary"])
+        // The Vulkan loader then finds no driver (llvmpipe included), and EGL none either
+        // (wgpu falls back to OpenGL, where Mesa also offers a software rasteriser).
+        .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+        .env("__EGL_VENDOR_LIBRARY_FILENAMES", "/nonexistent/egl.json")
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("backend wgpu cannot start"), "{all}");
+    assert!(all.contains("mesa-vulkan-drivers"), "{all}");
+    assert!(all.contains("--backend flex"), "{all}");
+    assert!(!all.contains("panicked"), "{all}");
+    assert_eq!(all.trim().lines().count(), 1, "{all}");
 }

@@ -46,7 +46,7 @@ fn parse_non_negative(s: &str) -> Result<f64, String> {
 #[derive(Debug, Parser)]
 #[command(version, propagate_version = true)]
 pub struct Cli<A: Args> {
-    /// The backend among those compiled in (default: a GPU one if compiled, else flex).
+    /// The backend among those compiled in (default: the first that starts, GPU ones first).
     #[arg(long, global = true, env = "ZOO_BACKEND")]
     pub backend: Option<String>,
     /// The command.

@@ -21,27 +21,43 @@ pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
         .as_deref()
         .map(|name| name.parse::<Backend>().map_err(anyhow::Error::msg))
         .transpose()?;
-    let backend = match chosen {
-        Some(backend) => backend,
-        None => Backend::default_compiled().context("no backend compiled in")?,
-    };
     match cli.command {
-        Command::Train(args) => train::<F>(args, backend),
-        Command::Eval(args) => eval::<F>(args, backend),
-        Command::Predict(args) => predict::<F>(args, backend),
-        Command::Summary(args) => summary::<F>(args, backend),
+        Command::Train(args) => train::<F>(args, chosen),
+        Command::Eval(args) => eval::<F>(args, chosen),
+        Command::Predict(args) => predict::<F>(args, chosen),
+        Command::Summary(args) => summary::<F>(args, chosen),
         Command::Bench(args) => bench::<F>(args, chosen),
     }
 }
 
-fn device(backend: Backend) -> anyhow::Result<Device> {
-    let device = backend.device();
-    zoo_train::backend::probe(backend, &device).map_err(anyhow::Error::msg)?;
-    println!("backend: {backend} ({device:?})");
-    Ok(device)
+/// The device to run on: the backend `--backend` / `ZOO_BACKEND` names, which must start; else
+/// the first compiled backend that starts, GPU ones first, as PyTorch users write
+/// `"cuda" if torch.cuda.is_available() else "cpu"`, with a note for each one that cannot.
+fn device(chosen: Option<Backend>) -> anyhow::Result<Device> {
+    let candidates = match chosen {
+        Some(backend) => vec![backend],
+        None => Backend::compiled(),
+    };
+    let mut failure = anyhow::anyhow!("no backend compiled in");
+    for (i, &backend) in candidates.iter().enumerate() {
+        let device = backend.device();
+        match zoo_train::backend::probe(backend, &device) {
+            Ok(()) => {
+                println!("backend: {backend} ({device:?})");
+                return Ok(device);
+            }
+            Err(e) => {
+                if let Some(next) = candidates.get(i + 1) {
+                    eprintln!("note: {e}; using {next} instead");
+                }
+                failure = anyhow::Error::msg(e);
+            }
+        }
+    }
+    Err(failure)
 }
 
-fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Backend) -> anyhow::Result<()> {
+fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> anyhow::Result<()> {
     let (config, loaded, dir) = if args.resume {
         let dir = args.artifact_dir.as_deref().expect("clap requires it");
         zoo_train::train::prepare_artifact_dir(dir, true)?;
@@ -162,7 +178,7 @@ fn new_config<F: ModelFamily>(
 fn run_model<F: ModelFamily>(
     run: &Path,
     file: &str,
-    backend: Backend,
+    backend: Option<Backend>,
 ) -> anyhow::Result<(TrainConfig<F::Config>, F::Model, Device)> {
     let config = TrainConfig::<F::Config>::load(run, F::NAME)?;
     let device = device(backend)?;
@@ -170,7 +186,7 @@ fn run_model<F: ModelFamily>(
     Ok((config, model, device))
 }
 
-fn eval<F: ModelFamily>(args: EvalArgs, backend: Backend) -> anyhow::Result<()> {
+fn eval<F: ModelFamily>(args: EvalArgs, backend: Option<Backend>) -> anyhow::Result<()> {
     let run = match args.run {
         Some(run) => run,
         None => latest_run(F::NAME)?,
@@ -205,7 +221,7 @@ fn eval<F: ModelFamily>(args: EvalArgs, backend: Backend) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn predict<F: ModelFamily>(args: PredictArgs, backend: Backend) -> anyhow::Result<()> {
+fn predict<F: ModelFamily>(args: PredictArgs, backend: Option<Backend>) -> anyhow::Result<()> {
     let run = match args.run {
         Some(run) => run,
         None => latest_run(F::NAME)?,
@@ -295,7 +311,10 @@ fn bench<F: ModelFamily>(args: BenchArgs<F::Args>, chosen: Option<Backend>) -> a
     Ok(())
 }
 
-fn summary<F: ModelFamily>(args: SummaryArgs<F::Args>, backend: Backend) -> anyhow::Result<()> {
+fn summary<F: ModelFamily>(
+    args: SummaryArgs<F::Args>,
+    backend: Option<Backend>,
+) -> anyhow::Result<()> {
     let spec = match args.dataset {
         None => F::summary_spec(&args.model),
         Some(dataset) => dataset_spec(dataset)?,

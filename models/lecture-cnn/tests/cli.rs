@@ -358,7 +358,7 @@ fn bench_prints_a_row_per_backend_and_writes_json() {
         .lines()
         .find(|l| l.starts_with("flex "))
         .expect("a flex row");
-    assert!(row.contains("Device<Flex"), "{out}");
+    assert!(row.ends_with("Flex(Cpu)"), "{out}");
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let result = &doc["results"][0];
@@ -369,25 +369,41 @@ fn bench_prints_a_row_per_backend_and_writes_json() {
     refused(&["bench", "--backends", "cuda"], 1, "not compiled in");
 }
 
-/// A build with wgpu on a machine without a Vulkan driver: one line naming the backend, with the
-/// hint to install a driver or pick a CPU backend; no panic, exit 1.
+/// A build with wgpu on a machine without any GPU driver: named with `--backend wgpu`, it is
+/// one line naming the backend with the hint to install a driver or pick a CPU backend (exit 1,
+/// no panic); not named, the program says so in one line and runs on flex.
 #[cfg(feature = "wgpu")]
 #[test]
 fn wgpu_without_a_driver_is_one_line_with_a_hint() {
-    let out = cli_command(BIN)
-        .args(["--backend", "wgpu", "summary"])
-        // The Vulkan loader then finds no driver (llvmpipe included), and EGL none either
-        // (wgpu falls back to OpenGL, where Mesa also offers a software rasteriser).
-        .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
-        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
-        .env("__EGL_VENDOR_LIBRARY_FILENAMES", "/nonexistent/egl.json")
-        .output()
-        .unwrap();
-    let all = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{all}");
+    let without_driver = |args: &[&str]| {
+        let out = cli_command(BIN)
+            .args(args)
+            .env_remove("ZOO_BACKEND")
+            // The Vulkan loader then finds no driver (llvmpipe included), and EGL none either
+            // (wgpu falls back to OpenGL, where Mesa also offers a software rasteriser).
+            .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+            .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+            .env("__EGL_VENDOR_LIBRARY_FILENAMES", "/nonexistent/egl.json")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            text(&out),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, all, stderr) = without_driver(&["--backend", "wgpu", "summary"]);
+    assert_eq!(code, Some(1), "{all}");
     assert!(all.contains("backend wgpu cannot start"), "{all}");
     assert!(all.contains("mesa-vulkan-drivers"), "{all}");
     assert!(all.contains("--backend flex"), "{all}");
     assert!(!all.contains("panicked"), "{all}");
-    assert_eq!(all.trim().lines().count(), 1, "{all}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{all}");
+
+    let (code, all, stderr) = without_driver(&["summary"]);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(stderr.contains("backend wgpu cannot start"), "{all}");
+    assert!(stderr.trim().ends_with("using flex instead"), "{all}");
+    assert!(all.contains("backend: flex"), "{all}");
+    assert!(all.contains("Total params: 870,058"), "{all}");
 }

@@ -206,7 +206,7 @@ pub struct SummaryArgs<A: Args> {
 #[derive(Debug, Args)]
 pub struct BenchArgs<A: Args> {
     /// Backends to measure, comma-separated (default: the one `--backend` or `ZOO_BACKEND`
-    /// names, else every compiled one).
+    /// names, else every compiled one that starts).
     #[arg(long, value_delimiter = ',')]
     pub backends: Vec<String>,
     /// Input shape and classes of this dataset (default: the model's own dataset).

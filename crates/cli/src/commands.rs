@@ -257,7 +257,7 @@ fn cpu_name() -> String {
 }
 
 /// Measures `--backends`, else the backend chosen with `--backend` / `ZOO_BACKEND`, else every
-/// compiled one.
+/// compiled one that starts.
 fn bench<F: ModelFamily>(args: BenchArgs<F::Args>, chosen: Option<Backend>) -> anyhow::Result<()> {
     let mut spec = dataset_spec(args.dataset.unwrap_or(F::DEFAULT_DATASET))?;
     if let Some(size) = args.image_size {
@@ -291,8 +291,14 @@ fn bench<F: ModelFamily>(args: BenchArgs<F::Args>, chosen: Option<Backend>) -> a
         plan.reps,
         cpu_name()
     );
+    // Every compiled backend unless some were named: one that cannot start is skipped.
+    let skip_failing = args.backends.is_empty() && chosen.is_none();
     let mut results = Vec::new();
     for backend in backends {
+        if skip_failing && let Err(e) = zoo_train::backend::probe(backend, &backend.device()) {
+            eprintln!("note: {e}; skipped");
+            continue;
+        }
         eprintln!("measuring {backend} ...");
         results.push(bench_backend::<F>(&config, backend, &plan)?);
     }

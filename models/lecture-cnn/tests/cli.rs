@@ -371,7 +371,7 @@ fn bench_prints_a_row_per_backend_and_writes_json() {
 
 /// A build with wgpu on a machine without any GPU driver: named with `--backend wgpu`, it is
 /// one line naming the backend with the hint to install a driver or pick a CPU backend (exit 1,
-/// no panic); not named, the program says so in one line and runs on flex.
+/// no panic); not named, the program says so in one line and runs on flex, and `bench` skips it.
 #[cfg(feature = "wgpu")]
 #[test]
 fn wgpu_without_a_driver_is_one_line_with_a_hint() {
@@ -406,4 +406,21 @@ fn wgpu_without_a_driver_is_one_line_with_a_hint() {
     assert!(stderr.trim().ends_with("using flex instead"), "{all}");
     assert!(all.contains("backend: flex"), "{all}");
     assert!(all.contains("Total params: 870,058"), "{all}");
+
+    // bench measures every compiled backend that starts.
+    let quick = [
+        "--reps",
+        "1",
+        "--warmup",
+        "0",
+        "--batch-size",
+        "4",
+        "--infer-batch",
+        "4",
+    ];
+    let (code, all, stderr) = without_driver(&[&["bench"][..], &quick].concat());
+    assert_eq!(code, Some(0), "{all}");
+    assert!(stderr.contains("backend wgpu cannot start"), "{all}");
+    assert!(stderr.contains("skipped"), "{all}");
+    assert!(all.lines().any(|l| l.starts_with("flex ")), "{all}");
 }

@@ -11,10 +11,13 @@
 //! Tolerance: both backends compute in f32 but in different orders (flex: im2col + SIMD GEMM
 //! tiles; wgpu: CubeCL's direct and implicit-GEMM kernels, other reduction trees), so results
 //! differ by rounding: a reduction over K terms drifts by about sqrt(K) * 6e-8 relative, and
-//! the deepest reductions here are 4,608 terms (3x3x512) through up to 13 layers and back. The
-//! check allows 1e-3 of each tensor's own scale, over 40 times the largest difference measured
-//! (2.3e-5, printed by the tests), while any real fault (a wrong padding, layout, transposed
-//! weight, missing bias) moves results by a large fraction of their scale.
+//! the deepest reductions here are 4,608 terms (3x3x512) through up to 13 layers and back.
+//! Logits and loss may differ by 1e-3 of their scale (measured: at most 2.1e-5). Updates (the
+//! gradients) may differ by 1e-2 of each tensor's scale: a bias gradient sums its channel over
+//! batch and space, terms of both signs that nearly cancel, so its relative rounding is larger
+//! (measured: up to 3.2e-3 for a VGG-16 block-4 bias, 2.3e-5 elsewhere, varying with the
+//! kernels the autotuner picks). Any real fault (a wrong padding, layout, transposed weight,
+//! missing bias) moves results by a large fraction of their scale.
 
 #![cfg(feature = "wgpu")]
 
@@ -31,8 +34,10 @@ use zoo_datasets::{DatasetKind, ImageBatch, ImageBatcher, bundled_fashion_mnist}
 use zoo_train::Backend;
 use zoo_train::classifier::Classifier;
 
-/// Relative tolerance: see the module documentation.
+/// Relative tolerance of logits and loss: see the module documentation.
 const RTOL: f32 = 1e-3;
+/// Relative tolerance of the updates (gradients): see the module documentation.
+const UPDATE_RTOL: f32 = 1e-2;
 /// SGD's learning rate for the compared step. Plain SGD makes the update proportional to the
 /// gradient, so the update compares the gradients themselves; Adam's first step is close to
 /// `lr * sign(gradient)` and would turn rounding in near-zero gradients into full-size flips.
@@ -214,7 +219,7 @@ fn compare<M: ImageClassifier>(
     assert!(logits <= RTOL, "{name}: logits differ by {logits:e}");
     assert!(loss <= RTOL, "{name}: loss differs by {loss:e}");
     assert!(
-        worst <= RTOL,
+        worst <= UPDATE_RTOL,
         "{name}: update of {worst_path} differs by {worst:e}"
     );
     assert!(
@@ -234,28 +239,30 @@ fn lecture_cnn_trains_on_wgpu_as_on_flex() {
     compare("lecture CNN", Check::Step, 16, |d| config.init(d).unwrap());
 }
 
-#[test]
-fn vgg16_trains_on_wgpu_as_on_flex() {
-    // The lecture's VGG-16 (no batch norm) in its 32x32 form: all 13 convolutions, a narrow head.
-    let config = VggConfig::compact(VggArch::D, 10)
+/// VGG-16 in its 32x32 form (all 13 convolutions) for grey images, with a narrow head and no
+/// dropout (its random masks are drawn per backend and could not match).
+fn small_vgg16(batch_norm: bool) -> VggConfig {
+    VggConfig::compact(VggArch::D, 10)
+        .with_batch_norm(batch_norm)
         .with_in_channels(1)
         .with_hidden(32)
-        .with_dropout(0.0);
+        .with_dropout(0.0)
+}
+
+#[test]
+fn vgg16_trains_on_wgpu_as_on_flex() {
+    // The lecture's VGG-16: no batch norm.
+    let config = small_vgg16(false);
     compare("VGG-16", Check::Step, 4, |d| config.init(d).unwrap());
 }
 
 #[test]
 fn vgg16_bn_forward_on_wgpu_as_on_flex() {
-    // Batch norm in training mode: batch statistics and running-statistics updates. Only the
-    // forward pass: with 4 images of 32x32 the last block normalises over 4 x 2x2 values per
-    // channel, and the backward pass through such a tiny variance amplifies rounding so much
-    // that the two backends' gradients differed by 7% in one run of four (likely where the
-    // autotuner picked other kernels); a batch large enough to be well-conditioned costs
-    // minutes on llvmpipe. The lecture's VGG-16 (above) has no batch norm.
-    let config = VggConfig::compact(VggArch::D, 10)
-        .with_batch_norm(true)
-        .with_in_channels(1)
-        .with_hidden(32)
-        .with_dropout(0.0);
+    // Batch norm in training mode: batch statistics. Only the forward pass: with 4 images of
+    // 32x32 the last block normalises over 4 x 2x2 values per channel, and the backward pass
+    // through such a tiny variance amplifies rounding so much that the two backends' gradients
+    // differed by 7% in one run of four (likely where the autotuner picked other kernels); a
+    // batch large enough to be well-conditioned costs minutes on llvmpipe.
+    let config = small_vgg16(true);
     compare("VGG-16-bn", Check::Forward, 4, |d| config.init(d).unwrap());
 }

@@ -9,6 +9,10 @@ use crate::summary::LayerInfo;
 /// and each block's activation to it. [`NoTap`] compiles to nothing (plain `forward`),
 /// [`SummaryTap`] collects the layer table, [`ActivationTap`] keeps the feature maps.
 pub trait LayerTap {
+    /// Whether this tap looks at every layer's output. A tap that does not (`NoTap`,
+    /// `ActivationTap`) lets a model fuse a convolution with the activation that follows it.
+    const OBSERVES_LAYERS: bool = true;
+
     /// Called after each layer with its name (`conv1`, `features.0`), its kind (`Conv2d`), its
     /// output and the layer itself (for its parameter count).
     fn layer<const D: usize, M: Module>(
@@ -32,7 +36,9 @@ pub trait LayerTap {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoTap;
 
-impl LayerTap for NoTap {}
+impl LayerTap for NoTap {
+    const OBSERVES_LAYERS: bool = false;
+}
 
 /// Collects a [`LayerInfo`] for every layer: the rows of a [`ModelSummary`](crate::ModelSummary).
 #[derive(Debug, Default, Clone)]
@@ -90,6 +96,8 @@ pub struct ActivationTap {
 }
 
 impl LayerTap for ActivationTap {
+    const OBSERVES_LAYERS: bool = false;
+
     fn block(&mut self, name: &str, output: &Tensor<4>) {
         self.blocks.push(BlockActivation {
             name: name.to_string(),

@@ -6,10 +6,11 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Distribution, Int, Tensor};
 use serde::Serialize;
 use zoo_core::ImageClassifier;
+use zoo_kernels::FusedAdamConfig;
 
 use crate::backend::Backend;
 use crate::family::ModelFamily;
@@ -123,12 +124,13 @@ pub fn bench_backend<F: ModelFamily>(
     let device = backend.device();
     crate::backend::probe(backend, &device).map_err(anyhow::Error::msg)?;
     device.seed(0);
+    zoo_kernels::seed(0);
     let num_classes = F::init(config, &device)?.num_classes();
 
     // Training: forward, loss, backward, Adam step; the loss is read back (a sync) each step.
     let autodiff = device.clone().autodiff();
     let mut model = Some(F::init(config, &autodiff)?);
-    let mut optim = AdamConfig::new().init();
+    let mut optim = FusedAdamConfig::new().init();
     let x = images(plan.train_batch, plan.input, &autodiff);
     let y = Tensor::<1, Int>::random(
         [plan.train_batch],

@@ -16,7 +16,7 @@ use burn::lr_scheduler::sequential::SequentialLrSchedulerConfig;
 use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
+use burn::optim::{ModuleOptimizer, SgdConfig};
 use burn::tensor::Device;
 use burn::train::logger::FileMetricLogger;
 use burn::train::metric::store::{Aggregate, Direction, Split};
@@ -24,6 +24,7 @@ use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{
     Interrupter, Learner, MetricEarlyStoppingStrategy, StoppingCondition, SupervisedTraining,
 };
+use zoo_kernels::FusedAdamConfig;
 
 use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, checkpoint_path, last_complete_epoch};
 use crate::classifier::Classifier;
@@ -85,9 +86,10 @@ fn optimizer<C>(config: &TrainConfig<C>) -> ModuleOptimizer {
         (config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
     match config.optimizer {
         // Keras' epsilon, so the lecture's model trains as it does there.
-        OptimizerKind::Adam => AdamConfig::new()
+        // Burn's Adam, fused into one pass per parameter on flex (same state record).
+        OptimizerKind::Adam => FusedAdamConfig::new()
             .with_epsilon(1e-7)
-            .with_weight_decay(decay)
+            .with_weight_decay(decay.as_ref().map(|d| d.penalty))
             .init(),
         OptimizerKind::Sgd => SgdConfig::new()
             .with_momentum(Some(
@@ -217,6 +219,7 @@ pub fn train<F: ModelFamily>(
     truncate_metrics(&metrics_csv, completed)?;
 
     device.seed(config.seed + completed as u64);
+    zoo_kernels::seed(config.seed + completed as u64);
     let autodiff = device.clone().autodiff();
     let train_batches = batches(data.train.size(), config.batch_size);
     let valid_batches = batches(data.valid.size(), config.batch_size);

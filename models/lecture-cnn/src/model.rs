@@ -99,13 +99,14 @@ impl LectureCnn {
         tap.reshape("flatten", "Flatten", &x);
         let x = self.relu.forward(self.fc1.forward(x)); // [N, 576]
         tap.layer("fc1", "Linear+ReLU", &x, &self.fc1);
-        let x = self.dense_dropout.forward(x);
+        let x = zoo_kernels::dropout(&self.dense_dropout, x);
         let x = self.fc2.forward(x); // [N, num_classes]
         tap.layer("fc2", "Linear", &x, &self.fc2);
         x
     }
 
-    /// Conv, ReLU, 2x2 max pool, dropout.
+    /// Conv, ReLU, 2x2 max pool, dropout (zoo-kernels: fused and fast on flex, Burn's layers
+    /// elsewhere).
     fn conv_block<T: LayerTap>(
         &self,
         index: usize,
@@ -113,12 +114,12 @@ impl LectureCnn {
         x: Tensor<4>,
         tap: &mut T,
     ) -> Tensor<4> {
-        let x = self.relu.forward(conv.forward(x));
+        let x = zoo_kernels::conv2d_relu(conv, x);
         tap.layer(&format!("conv{index}"), "Conv2d+ReLU", &x, conv);
-        let x = self.pool.forward(x);
+        let x = zoo_kernels::max_pool2d(&self.pool, x);
         tap.layer(&format!("pool{index}"), "MaxPool2d", &x, &self.pool);
         tap.block(&format!("block{index}"), &x);
-        self.conv_dropout.forward(x)
+        zoo_kernels::dropout(&self.conv_dropout, x)
     }
 }
 

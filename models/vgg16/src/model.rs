@@ -42,14 +42,16 @@ impl VggLayer {
         }
     }
 
+    /// The layer's forward pass (convolution, pooling and dropout through zoo-kernels: fast on
+    /// flex, Burn's layers elsewhere).
     fn forward4(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
-            VggLayer::Conv2d(m) => m.forward(x),
+            VggLayer::Conv2d(m) => zoo_kernels::conv2d(m, x),
             VggLayer::BatchNorm(m) => m.forward(x),
             VggLayer::Relu(m) => m.forward(x),
-            VggLayer::MaxPool2d(m) => m.forward(x),
+            VggLayer::MaxPool2d(m) => zoo_kernels::max_pool2d(m, x),
             VggLayer::Linear(m) => m.forward(x),
-            VggLayer::Dropout(m) => m.forward(x),
+            VggLayer::Dropout(m) => zoo_kernels::dropout(m, x),
         }
     }
 
@@ -57,7 +59,7 @@ impl VggLayer {
         match self {
             VggLayer::Linear(m) => m.forward(x),
             VggLayer::Relu(m) => m.forward(x),
-            VggLayer::Dropout(m) => m.forward(x),
+            VggLayer::Dropout(m) => zoo_kernels::dropout(m, x),
             VggLayer::BatchNorm(_) | VggLayer::Conv2d(_) | VggLayer::MaxPool2d(_) => {
                 unreachable!("the classifier holds only Linear, ReLU and Dropout layers")
             }
@@ -165,7 +167,18 @@ impl Vgg {
 
     fn features_tapped<T: LayerTap>(&self, images: Tensor<4>, tap: &mut T) -> Tensor<4> {
         let mut x = images;
-        for (i, layer) in self.features.iter().enumerate() {
+        let mut layers = self.features.iter().enumerate().peekable();
+        while let Some((i, layer)) = layers.next() {
+            // A convolution and the ReLU right after it run as one fused op when the tap does
+            // not look at the convolution's own output.
+            if let VggLayer::Conv2d(conv) = layer
+                && !T::OBSERVES_LAYERS
+                && matches!(layers.peek(), Some((_, VggLayer::Relu(_))))
+            {
+                x = zoo_kernels::conv2d_relu(conv, x);
+                layers.next();
+                continue;
+            }
             x = layer.forward4(x);
             let name = format!("features.{i}");
             tap.layer(&name, layer.kind(), &x, layer);

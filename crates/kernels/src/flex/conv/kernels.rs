@@ -1,0 +1,279 @@
+//! Convolution forward and gradients on plain `f32` slices, in NCHW, as matrix products over
+//! blocks of output columns:
+//!
+//! - forward: `y[:, block] = w [co, k] · col(x)[k, block]` (+ bias, ReLU), one block per task;
+//! - weight gradient: `dw [co, k] = sum over blocks of dy[:, block] · col(x)[k, block]^T`, each
+//!   thread summing its own blocks into its own `dw`, then the threads' sums added;
+//! - input gradient (stride 1): the convolution of `dy` with the flipped, transposed kernel, run
+//!   by the forward kernel;
+//! - bias gradient: the sum of `dy` over batch and space.
+
+use rayon::prelude::*;
+
+use super::geometry::ConvGeometry;
+use super::im2col::{gather, im2col};
+use crate::flex::gemm::{MatRef, matmul};
+use crate::flex::parallel::{SharedOut, split, threads, with_scratch};
+
+/// `y = conv(x, w) (+ bias) (then ReLU)`, `[batch, out_channels, oh, ow]`. `w` is row-major
+/// `[out_channels, in_channels * kh * kw]` (the layout of Burn's conv weight).
+pub(crate) fn forward(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    relu: bool,
+    g: &ConvGeometry,
+) -> Vec<f32> {
+    let (co, k, plane, ow) = (g.out_channels, g.k(), g.out_plane(), g.out_size[1]);
+    let mut y = vec![0.0f32; g.out_len()];
+    let blocks = g.blocks(threads());
+    // One block (a single small image): let the product itself use the threads.
+    let parallel_product = blocks.len() < threads();
+    let out = SharedOut::new(&mut y);
+    let w = MatRef::row_major(w, co, k);
+    blocks.par_iter().for_each(|block| {
+        let (ncols, seg) = (block.cols(g), block.segment(g));
+        with_scratch(k * ncols, co * ncols, |col, prod| {
+            im2col(x, g, block, col);
+            let col = MatRef::row_major(col, k, ncols);
+            matmul(prod, ncols, w, col, false, parallel_product);
+            for bi in 0..block.images {
+                let image = block.image + bi;
+                for c in 0..co {
+                    let src = &prod[c * ncols + bi * seg..][..seg];
+                    // SAFETY: blocks cover disjoint (image, rows) ranges of the output, so this
+                    // range of `y` (alive until the parallel loop ends) is this task's alone.
+                    let dst = unsafe { out.slice((image * co + c) * plane + block.row0 * ow, seg) };
+                    epilogue(dst, src, bias.map_or(0.0, |b| b[c]), relu);
+                }
+            }
+        });
+    });
+    y
+}
+
+/// `dst = src + bias`, then `max(0, .)` when `relu` (NaN stays NaN, as in Burn's ReLU).
+fn epilogue(dst: &mut [f32], src: &[f32], bias: f32, relu: bool) {
+    pulp::Arch::new().dispatch(|| {
+        if relu {
+            for (d, s) in dst.iter_mut().zip(src) {
+                let v = s + bias;
+                *d = if v < 0.0 { 0.0 } else { v };
+            }
+        } else {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = s + bias;
+            }
+        }
+    });
+}
+
+/// `dw = dy ⋆ x`, row-major `[out_channels, in_channels * kh * kw]`, for the output gradient
+/// `dy` (`[batch, out_channels, oh, ow]`, before the ReLU if there was one).
+pub(crate) fn weight_grad(x: &[f32], dy: &[f32], g: &ConvGeometry) -> Vec<f32> {
+    let (co, k) = (g.out_channels, g.k());
+    let blocks = g.blocks(threads());
+    let partials: Vec<Vec<f32>> = split(blocks.len(), threads())
+        .into_par_iter()
+        .map(|range| {
+            let mut dw = vec![0.0f32; co * k];
+            for (n, block) in blocks[range].iter().enumerate() {
+                let ncols = block.cols(g);
+                with_scratch(k * ncols, co * ncols, |col, dyb| {
+                    im2col(x, g, block, col);
+                    gather(dy, g, block, dyb);
+                    let dyb = MatRef::row_major(dyb, co, ncols);
+                    let col_t = MatRef::row_major(col, k, ncols).t();
+                    matmul(&mut dw, k, dyb, col_t, n > 0, false);
+                });
+            }
+            dw
+        })
+        .collect();
+    sum_into_first(partials)
+}
+
+/// Adds the partial sums element-wise, in parallel chunks.
+fn sum_into_first(mut partials: Vec<Vec<f32>>) -> Vec<f32> {
+    let mut total = partials.swap_remove(0);
+    if !partials.is_empty() {
+        total
+            .par_chunks_mut(1 << 14)
+            .enumerate()
+            .for_each(|(i, chunk)| {
+                let start = i << 14;
+                for p in &partials {
+                    for (t, v) in chunk.iter_mut().zip(&p[start..]) {
+                        *t += v;
+                    }
+                }
+            });
+    }
+    total
+}
+
+/// `dx` (`[batch, in_channels, h, w]`) for a stride-1 convolution: `dy` convolved with the
+/// kernel flipped in space and with its channel axes swapped. `None` for other strides.
+pub(crate) fn input_grad(dy: &[f32], w: &[f32], g: &ConvGeometry) -> Option<Vec<f32>> {
+    let transposed = g.input_grad()?;
+    let (co, ci) = (g.out_channels, g.in_channels);
+    let [kh, kw] = g.kernel;
+    let taps = kh * kw;
+    // wf[c][(o * kh + i) * kw + j] = w[o][(c * kh + kh - 1 - i) * kw + kw - 1 - j]
+    let mut wf = vec![0.0f32; ci * co * taps];
+    for (o, w_o) in w.chunks_exact(ci * taps).enumerate() {
+        for (c, w_oc) in w_o.chunks_exact(taps).enumerate() {
+            let dst = &mut wf[(c * co + o) * taps..][..taps];
+            for (d, v) in dst.iter_mut().zip(w_oc.iter().rev()) {
+                *d = *v;
+            }
+        }
+    }
+    Some(forward(dy, &wf, None, false, &transposed))
+}
+
+/// The gradient before a ReLU: `dy` where the ReLU's output is positive, 0 elsewhere (Burn's
+/// `relu_backward`).
+pub(crate) fn relu_grad(dy: &[f32], out: &[f32]) -> Vec<f32> {
+    let mut g = vec![0.0f32; dy.len()];
+    g.par_chunks_mut(1 << 15)
+        .zip(dy.par_chunks(1 << 15).zip(out.par_chunks(1 << 15)))
+        .for_each(|(g, (dy, out))| {
+            pulp::Arch::new().dispatch(|| {
+                for ((g, d), o) in g.iter_mut().zip(dy).zip(out) {
+                    *g = if *o > 0.0 { *d } else { 0.0 };
+                }
+            })
+        });
+    g
+}
+
+/// The bias gradient: `dy` summed over the batch and every output pixel, per channel.
+pub(crate) fn bias_grad(dy: &[f32], g: &ConvGeometry) -> Vec<f32> {
+    let (co, plane) = (g.out_channels, g.out_plane());
+    let partials: Vec<Vec<f32>> = split(g.batch, threads())
+        .into_par_iter()
+        .map(|images| {
+            let mut sums = vec![0.0f64; co];
+            for image in images {
+                for (c, sum) in sums.iter_mut().enumerate() {
+                    let row = &dy[(image * co + c) * plane..][..plane];
+                    *sum += row.iter().map(|&v| f64::from(v)).sum::<f64>();
+                }
+            }
+            sums.into_iter().map(|s| s as f32).collect()
+        })
+        .collect();
+    sum_into_first(partials)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::ops::ConvOptions;
+
+    /// The definition, in f64.
+    fn naive_forward(x: &[f32], w: &[f32], g: &ConvGeometry) -> Vec<f64> {
+        let [h, wd] = g.in_size;
+        let [kh, kw] = g.kernel;
+        let [oh, ow] = g.out_size;
+        let mut y = vec![0.0; g.out_len()];
+        for b in 0..g.batch {
+            for o in 0..g.out_channels {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let mut s = 0.0;
+                        for c in 0..g.in_channels {
+                            for i in 0..kh {
+                                for j in 0..kw {
+                                    let iy =
+                                        (oy * g.stride[0] + i * g.dilation[0]) as isize - g.pad[0];
+                                    let ix =
+                                        (ox * g.stride[1] + j * g.dilation[1]) as isize - g.pad[1];
+                                    if (0..h as isize).contains(&iy)
+                                        && (0..wd as isize).contains(&ix)
+                                    {
+                                        let xv = x[((b * g.in_channels + c) * h + iy as usize)
+                                            * wd
+                                            + ix as usize];
+                                        let wv = w[((o * g.in_channels + c) * kh + i) * kw + j];
+                                        s += f64::from(xv) * f64::from(wv);
+                                    }
+                                }
+                            }
+                        }
+                        y[((b * g.out_channels + o) * oh + oy) * ow + ox] = s;
+                    }
+                }
+            }
+        }
+        y
+    }
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let v = (i as u32)
+                    .wrapping_mul(2654435761)
+                    .wrapping_add(seed.wrapping_mul(40503));
+                (v >> 8) as f32 / (1 << 24) as f32 - 0.5
+            })
+            .collect()
+    }
+
+    #[test]
+    fn forward_matches_the_definition() {
+        for (x, w, stride, pad) in [
+            ([2, 3, 9, 7], [5, 3, 3, 3], 1, 1),
+            ([3, 4, 8, 8], [6, 4, 3, 3], 2, 1),
+            ([1, 2, 5, 6], [3, 2, 2, 3], 1, 0),
+        ] {
+            let options = ConvOptions::new([stride; 2], [pad; 2], [1, 1], 1);
+            let g = ConvGeometry::new(x, w, &options).unwrap();
+            let xv = values(x.iter().product(), 1);
+            let wv = values(w.iter().product(), 2);
+            let got = forward(&xv, &wv, None, false, &g);
+            let want = naive_forward(&xv, &wv, &g);
+            for (a, b) in got.iter().zip(&want) {
+                assert!((f64::from(*a) - b).abs() < 1e-5, "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn input_gradient_is_the_adjoint_of_the_forward() {
+        // <conv(x), dy> = <x, dx(dy)> for any x and dy.
+        let options = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+        let g = ConvGeometry::new([2, 3, 6, 5], [4, 3, 3, 3], &options).unwrap();
+        let x = values(2 * 3 * 6 * 5, 3);
+        let w = values(4 * 3 * 9, 4);
+        let dy = values(g.out_len(), 5);
+        let y = forward(&x, &w, None, false, &g);
+        let dx = input_grad(&dy, &w, &g).unwrap();
+        let lhs: f64 = y
+            .iter()
+            .zip(&dy)
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
+            .sum();
+        let rhs: f64 = x
+            .iter()
+            .zip(&dx)
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
+            .sum();
+        assert!(
+            (lhs - rhs).abs() < 1e-4 * lhs.abs().max(1.0),
+            "{lhs} vs {rhs}"
+        );
+        // <conv(x), dy> = <w, dw(x, dy)> as well.
+        let dw = weight_grad(&x, &dy, &g);
+        let rhs: f64 = w
+            .iter()
+            .zip(&dw)
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
+            .sum();
+        assert!(
+            (lhs - rhs).abs() < 1e-4 * lhs.abs().max(1.0),
+            "{lhs} vs {rhs}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 use burn::backend::TensorMetadata;
 use burn::backend::flex::FlexTensor;
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 use crate::flex::{tensor_from_vec, values};
@@ -58,39 +59,63 @@ pub(crate) fn step(
     let bias_correction2_sqrt = (1.0 - s.beta_2.powi(t)).sqrt();
     let factor = bias_correction2_sqrt / (1.0 - s.beta_1.powi(t));
     let eps = s.epsilon * bias_correction2_sqrt;
-    let update = |p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]| {
-        pulp::Arch::new().dispatch(|| {
-            for (((p, m), v), &g) in p.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
-                let g = match s.weight_decay {
-                    Some(penalty) => *p * penalty + g,
-                    None => g,
-                };
-                let g1 = g * (1.0 - s.beta_1);
-                let g2 = g * g * (1.0 - s.beta_2);
-                if first {
-                    *m = g1;
-                    *v = g2;
-                } else {
-                    *m = *m * s.beta_1 + g1;
-                    *v = *v * s.beta_2 + g2;
-                }
-                let delta = (*m * factor) / (v.sqrt() + eps);
-                *p -= delta * s.lr;
-            }
-        })
+    let c = Coefficients {
+        beta_1: s.beta_1,
+        beta_2: s.beta_2,
+        factor,
+        eps,
+        lr: s.lr,
+        weight_decay: s.weight_decay,
+        first,
     };
     {
         let p = param.storage_mut::<f32>();
         let (ms, vs) = (m.storage_mut::<f32>(), v.storage_mut::<f32>());
         if p.len() < CHUNK {
-            update(p, ms, vs, &g);
+            update(p, ms, vs, &g, &c);
         } else {
             p.par_chunks_mut(CHUNK)
                 .zip(ms.par_chunks_mut(CHUNK))
                 .zip(vs.par_chunks_mut(CHUNK))
                 .zip(g.par_chunks(CHUNK))
-                .for_each(|(((p, m), v), g)| update(p, m, v, g));
+                .for_each(|(((p, m), v), g)| update(p, m, v, g, &c));
         }
     }
     (param, m, v)
+}
+
+/// The per-step constants of the update.
+struct Coefficients {
+    beta_1: f32,
+    beta_2: f32,
+    /// `sqrt(1 - beta_2^t) / (1 - beta_1^t)`.
+    factor: f32,
+    /// `epsilon * sqrt(1 - beta_2^t)`.
+    eps: f32,
+    lr: f32,
+    weight_decay: Option<f32>,
+    /// No moments yet: they start from zero.
+    first: bool,
+}
+
+/// The update of one chunk, compiled for AVX-512, AVX2 and the baseline, chosen at run time.
+#[multiversion(targets = "simd")]
+fn update(p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], c: &Coefficients) {
+    for (((p, m), v), &g) in p.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
+        let g = match c.weight_decay {
+            Some(penalty) => *p * penalty + g,
+            None => g,
+        };
+        let g1 = g * (1.0 - c.beta_1);
+        let g2 = g * g * (1.0 - c.beta_2);
+        if c.first {
+            *m = g1;
+            *v = g2;
+        } else {
+            *m = *m * c.beta_1 + g1;
+            *v = *v * c.beta_2 + g2;
+        }
+        let delta = (*m * c.factor) / (v.sqrt() + c.eps);
+        *p -= delta * c.lr;
+    }
 }

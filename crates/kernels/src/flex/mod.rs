@@ -5,6 +5,7 @@
 //! Burn's stock op.
 
 pub(crate) mod adam;
+pub(crate) mod buffer;
 pub(crate) mod conv;
 pub(crate) mod dropout;
 pub(crate) mod gemm;

@@ -2,6 +2,7 @@
 //! splitting work into one contiguous chunk per thread.
 
 use std::cell::RefCell;
+use std::mem::MaybeUninit;
 
 /// The number of threads the kernels spread work over (rayon's pool).
 pub(crate) fn threads() -> usize {
@@ -41,7 +42,7 @@ pub(crate) fn with_scratch<R>(
 /// writes (the callers' tiling guarantees it).
 #[derive(Clone, Copy)]
 pub(crate) struct SharedOut {
-    ptr: *mut f32,
+    ptr: *mut MaybeUninit<f32>,
     len: usize,
 }
 
@@ -52,7 +53,7 @@ unsafe impl Sync for SharedOut {}
 
 impl SharedOut {
     /// Wraps `out`, which must outlive every use of the result.
-    pub(crate) fn new(out: &mut [f32]) -> Self {
+    pub(crate) fn new(out: &mut [MaybeUninit<f32>]) -> Self {
         Self {
             ptr: out.as_mut_ptr(),
             len: out.len(),
@@ -65,7 +66,7 @@ impl SharedOut {
     /// No other thread may access this range while the slice lives, and the buffer passed to
     /// [`SharedOut::new`] must still be alive.
     #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn slice(&self, start: usize, len: usize) -> &mut [f32] {
+    pub(crate) unsafe fn slice(&self, start: usize, len: usize) -> &mut [MaybeUninit<f32>] {
         assert!(start + len <= self.len, "write outside the output");
         // SAFETY: in bounds (checked above); exclusivity is the caller's contract.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), len) }

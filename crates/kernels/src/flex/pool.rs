@@ -12,8 +12,12 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Tensor;
+use std::mem::MaybeUninit;
+
+use multiversion::multiversion;
 use rayon::prelude::*;
 
+use crate::flex::buffer::filled;
 use crate::flex::{
     Route, dims, from_plain, from_tracked, plain, route_of, tensor_from_vec, tracked, values,
 };
@@ -23,15 +27,15 @@ fn planes_per_task(plane: usize) -> usize {
     (16_384 / plane.max(1)).max(1)
 }
 
-/// The window's maximum and its position (0..4, row-major).
+/// The window's maximum and its position (0..4, row-major). Branch-free (`|`, selects): the
+/// data decides which element wins, so branches would be mispredicted half the time.
 #[inline(always)]
 fn window_max(a: f32, b: f32, c: f32, d: f32) -> (f32, usize) {
     let (mut m, mut at) = (a, 0);
     for (i, v) in [(1, b), (2, c), (3, d)] {
-        if v > m || v.is_nan() {
-            m = v;
-            at = i;
-        }
+        let take = (v > m) | v.is_nan();
+        m = if take { v } else { m };
+        at = if take { i } else { at };
     }
     (m, at)
 }
@@ -39,64 +43,82 @@ fn window_max(a: f32, b: f32, c: f32, d: f32) -> (f32, usize) {
 /// `y[p, oy, ox] = max of x[p, 2oy..2oy+2, 2ox..2ox+2]` for `planes` planes of `h x w`.
 pub(crate) fn forward(x: &[f32], planes: usize, h: usize, w: usize) -> Vec<f32> {
     let (oh, ow) = (h / 2, w / 2);
-    let mut y = vec![0.0f32; planes * oh * ow];
-    if y.is_empty() {
-        return y;
+    if oh == 0 || ow == 0 {
+        return Vec::new();
     }
     let per_task = planes_per_task(h * w);
-    y.par_chunks_mut(per_task * oh * ow)
-        .zip(x.par_chunks(per_task * h * w))
-        .for_each(|(y, x)| {
-            pulp::Arch::new().dispatch(|| {
-                for (y, x) in y.chunks_exact_mut(oh * ow).zip(x.chunks_exact(h * w)) {
-                    for (oy, y_row) in y.chunks_exact_mut(ow).enumerate() {
-                        let top = &x[2 * oy * w..][..2 * ow];
-                        let bottom = &x[(2 * oy + 1) * w..][..2 * ow];
-                        for ((v, t), b) in y_row
-                            .iter_mut()
-                            .zip(top.chunks_exact(2))
-                            .zip(bottom.chunks_exact(2))
-                        {
-                            *v = window_max(t[0], t[1], b[0], b[1]).0;
-                        }
-                    }
-                }
-            })
-        });
-    y
+    filled(planes * oh * ow, |y| {
+        y.par_chunks_mut(per_task * oh * ow)
+            .zip(x.par_chunks(per_task * h * w))
+            .for_each(|(y, x)| forward_planes(y, x, h, w))
+    })
 }
 
-/// The input gradient: each output gradient goes to its window's maximum, zero elsewhere.
+#[multiversion(targets = "simd")]
+fn forward_planes(y: &mut [MaybeUninit<f32>], x: &[f32], h: usize, w: usize) {
+    let (oh, ow) = (h / 2, w / 2);
+    for (y, x) in y.chunks_exact_mut(oh * ow).zip(x.chunks_exact(h * w)) {
+        for (oy, y_row) in y.chunks_exact_mut(ow).enumerate() {
+            let top = &x[2 * oy * w..][..2 * ow];
+            let bottom = &x[(2 * oy + 1) * w..][..2 * ow];
+            for ((v, t), b) in y_row
+                .iter_mut()
+                .zip(top.chunks_exact(2))
+                .zip(bottom.chunks_exact(2))
+            {
+                v.write(window_max(t[0], t[1], b[0], b[1]).0);
+            }
+        }
+    }
+}
+
+/// The input gradient: each output gradient goes to its window's maximum, zero elsewhere
+/// (including an odd last row or column, which no window covers).
 pub(crate) fn backward(x: &[f32], dy: &[f32], planes: usize, h: usize, w: usize) -> Vec<f32> {
     let (oh, ow) = (h / 2, w / 2);
-    let mut dx = vec![0.0f32; planes * h * w];
     if oh == 0 || ow == 0 {
-        return dx;
+        return vec![0.0; planes * h * w];
     }
     let per_task = planes_per_task(h * w);
-    dx.par_chunks_mut(per_task * h * w)
-        .zip(
-            x.par_chunks(per_task * h * w)
-                .zip(dy.par_chunks(per_task * oh * ow)),
-        )
-        .for_each(|(dx, (x, dy))| {
-            for ((dx, x), dy) in dx
-                .chunks_exact_mut(h * w)
-                .zip(x.chunks_exact(h * w))
-                .zip(dy.chunks_exact(oh * ow))
-            {
-                for (oy, dy_row) in dy.chunks_exact(ow).enumerate() {
-                    let (top, bottom) = (2 * oy * w, (2 * oy + 1) * w);
-                    for (ox, &g) in dy_row.iter().enumerate() {
-                        let (t, b) = (top + 2 * ox, bottom + 2 * ox);
-                        let (_, at) = window_max(x[t], x[t + 1], x[b], x[b + 1]);
-                        let target = [t, t + 1, b, b + 1][at];
-                        dx[target] = g;
-                    }
-                }
+    filled(planes * h * w, |dx| {
+        dx.par_chunks_mut(per_task * h * w)
+            .zip(x.par_chunks(per_task * h * w))
+            .zip(dy.par_chunks(per_task * oh * ow))
+            .for_each(|((dx, x), dy)| backward_planes(dx, x, dy, h, w))
+    })
+}
+
+#[multiversion(targets = "simd")]
+fn backward_planes(dx: &mut [MaybeUninit<f32>], x: &[f32], dy: &[f32], h: usize, w: usize) {
+    let (oh, ow) = (h / 2, w / 2);
+    for ((dx, x), dy) in dx
+        .chunks_exact_mut(h * w)
+        .zip(x.chunks_exact(h * w))
+        .zip(dy.chunks_exact(oh * ow))
+    {
+        for oy in 0..oh {
+            let (top, rest) = dx[2 * oy * w..].split_at_mut(w);
+            let bottom = &mut rest[..w];
+            let xt = &x[2 * oy * w..][..w];
+            let xb = &x[(2 * oy + 1) * w..][..w];
+            for (ox, &g) in dy[oy * ow..][..ow].iter().enumerate() {
+                let (l, r) = (2 * ox, 2 * ox + 1);
+                let (_, at) = window_max(xt[l], xt[r], xb[l], xb[r]);
+                let pick = |i: usize| if at == i { g } else { 0.0 };
+                top[l].write(pick(0));
+                top[r].write(pick(1));
+                bottom[l].write(pick(2));
+                bottom[r].write(pick(3));
             }
-        });
-    dx
+            if w % 2 == 1 {
+                top[w - 1].write(0.0);
+                bottom[w - 1].write(0.0);
+            }
+        }
+        for v in &mut dx[2 * oh * w..] {
+            v.write(0.0);
+        }
+    }
 }
 
 /// Whether the fast pooling takes `x`.

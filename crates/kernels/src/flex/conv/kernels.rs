@@ -8,10 +8,14 @@
 //!   by the forward kernel;
 //! - bias gradient: the sum of `dy` over batch and space.
 
+use std::mem::MaybeUninit;
+
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 use super::geometry::ConvGeometry;
 use super::im2col::{gather, im2col};
+use crate::flex::buffer::filled;
 use crate::flex::gemm::{MatRef, matmul};
 use crate::flex::parallel::{SharedOut, split, threads, with_scratch};
 
@@ -25,47 +29,47 @@ pub(crate) fn forward(
     g: &ConvGeometry,
 ) -> Vec<f32> {
     let (co, k, plane, ow) = (g.out_channels, g.k(), g.out_plane(), g.out_size[1]);
-    let mut y = vec![0.0f32; g.out_len()];
     let blocks = g.blocks(threads());
     // One block (a single small image): let the product itself use the threads.
     let parallel_product = blocks.len() < threads();
-    let out = SharedOut::new(&mut y);
     let w = MatRef::row_major(w, co, k);
-    blocks.par_iter().for_each(|block| {
-        let (ncols, seg) = (block.cols(g), block.segment(g));
-        with_scratch(k * ncols, co * ncols, |col, prod| {
-            im2col(x, g, block, col);
-            let col = MatRef::row_major(col, k, ncols);
-            matmul(prod, ncols, w, col, false, parallel_product);
-            for bi in 0..block.images {
-                let image = block.image + bi;
-                for c in 0..co {
-                    let src = &prod[c * ncols + bi * seg..][..seg];
-                    // SAFETY: blocks cover disjoint (image, rows) ranges of the output, so this
-                    // range of `y` (alive until the parallel loop ends) is this task's alone.
-                    let dst = unsafe { out.slice((image * co + c) * plane + block.row0 * ow, seg) };
-                    epilogue(dst, src, bias.map_or(0.0, |b| b[c]), relu);
+    filled(g.out_len(), |y| {
+        let out = SharedOut::new(y);
+        blocks.par_iter().for_each(|block| {
+            let (ncols, seg) = (block.cols(g), block.segment(g));
+            with_scratch(k * ncols, co * ncols, |col, prod| {
+                im2col(x, g, block, col);
+                let col = MatRef::row_major(col, k, ncols);
+                matmul(prod, ncols, w, col, false, parallel_product);
+                for bi in 0..block.images {
+                    let image = block.image + bi;
+                    for c in 0..co {
+                        let src = &prod[c * ncols + bi * seg..][..seg];
+                        // SAFETY: blocks cover disjoint (image, rows) ranges of the output, so this
+                        // range of `y` (alive until the parallel loop ends) is this task's alone.
+                        let dst =
+                            unsafe { out.slice((image * co + c) * plane + block.row0 * ow, seg) };
+                        epilogue(dst, src, bias.map_or(0.0, |b| b[c]), relu);
+                    }
                 }
-            }
+            });
         });
-    });
-    y
+    })
 }
 
 /// `dst = src + bias`, then `max(0, .)` when `relu` (NaN stays NaN, as in Burn's ReLU).
-fn epilogue(dst: &mut [f32], src: &[f32], bias: f32, relu: bool) {
-    pulp::Arch::new().dispatch(|| {
-        if relu {
-            for (d, s) in dst.iter_mut().zip(src) {
-                let v = s + bias;
-                *d = if v < 0.0 { 0.0 } else { v };
-            }
-        } else {
-            for (d, s) in dst.iter_mut().zip(src) {
-                *d = s + bias;
-            }
+#[multiversion(targets = "simd")]
+fn epilogue(dst: &mut [MaybeUninit<f32>], src: &[f32], bias: f32, relu: bool) {
+    if relu {
+        for (d, s) in dst.iter_mut().zip(src) {
+            let v = s + bias;
+            d.write(if v < 0.0 { 0.0 } else { v });
         }
-    });
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            d.write(s + bias);
+        }
+    }
 }
 
 /// `dw = dy ⋆ x`, row-major `[out_channels, in_channels * kh * kw]`, for the output gradient
@@ -135,17 +139,18 @@ pub(crate) fn input_grad(dy: &[f32], w: &[f32], g: &ConvGeometry) -> Option<Vec<
 /// The gradient before a ReLU: `dy` where the ReLU's output is positive, 0 elsewhere (Burn's
 /// `relu_backward`).
 pub(crate) fn relu_grad(dy: &[f32], out: &[f32]) -> Vec<f32> {
-    let mut g = vec![0.0f32; dy.len()];
-    g.par_chunks_mut(1 << 15)
-        .zip(dy.par_chunks(1 << 15).zip(out.par_chunks(1 << 15)))
-        .for_each(|(g, (dy, out))| {
-            pulp::Arch::new().dispatch(|| {
-                for ((g, d), o) in g.iter_mut().zip(dy).zip(out) {
-                    *g = if *o > 0.0 { *d } else { 0.0 };
-                }
-            })
-        });
-    g
+    filled(dy.len(), |g| {
+        g.par_chunks_mut(1 << 15)
+            .zip(dy.par_chunks(1 << 15).zip(out.par_chunks(1 << 15)))
+            .for_each(|(g, (dy, out))| relu_grad_chunk(g, dy, out))
+    })
+}
+
+#[multiversion(targets = "simd")]
+fn relu_grad_chunk(g: &mut [MaybeUninit<f32>], dy: &[f32], out: &[f32]) {
+    for ((g, d), o) in g.iter_mut().zip(dy).zip(out) {
+        g.write(if *o <= 0.0 { 0.0 } else { *d });
+    }
 }
 
 /// The bias gradient: `dy` summed over the batch and every output pixel, per channel.

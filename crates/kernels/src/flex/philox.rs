@@ -127,9 +127,8 @@ mod tests {
         // Across the 2^32 boundary of the low counter word too.
         for first in [0, 17, (1u64 << 32) - 5] {
             let lanes = s.lanes(first);
-            for l in 0..LANES {
-                let one = s.block(first + l as u64);
-                assert_eq!(one, [lanes[0][l], lanes[1][l], lanes[2][l], lanes[3][l]]);
+            for (l, block) in (first..first + LANES as u64).enumerate() {
+                assert_eq!(s.block(block), lanes.map(|word| word[l]));
             }
         }
     }

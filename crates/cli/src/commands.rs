@@ -16,6 +16,8 @@ use crate::paths::{default_run_dir, latest_run};
 
 /// Runs the parsed command.
 pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
+    let kernels = std::env::var(zoo_kernels::ENV_VAR).ok();
+    zoo_kernels::parse_setting(kernels.as_deref()).map_err(anyhow::Error::msg)?;
     let chosen = cli
         .backend
         .as_deref()

@@ -5,6 +5,7 @@
 //! [`run`]; the backend is the cargo feature the binary was built with (`flex` by default,
 //! `--features wgpu` for GPUs), or `--backend` among those compiled in.
 
+mod allocator;
 mod args;
 mod commands;
 mod paths;
@@ -17,6 +18,7 @@ pub use zoo_datasets;
 pub use zoo_train;
 use zoo_train::ModelFamily;
 
+pub use allocator::{Allocator, keep_freed_memory};
 pub use args::{BenchArgs, Cli, Command, EvalArgs, PredictArgs, SummaryArgs, TrainArgs};
 
 /// Parses the command line and runs the command for model family `F`.
@@ -24,6 +26,7 @@ pub use args::{BenchArgs, Cli, Command, EvalArgs, PredictArgs, SummaryArgs, Trai
 /// Errors are printed as one line (`error: ...`) with exit code 1; bad arguments exit with 2
 /// and clap's message.
 pub fn run<F: ModelFamily>() -> ExitCode {
+    keep_freed_memory();
     let matches = Cli::<F::Args>::command()
         .name(F::NAME)
         .bin_name(F::NAME)

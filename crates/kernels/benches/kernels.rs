@@ -19,6 +19,10 @@ use burn::tensor::{Device, Distribution, Tensor};
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use zoo_kernels::{FusedAdamConfig, with_kernels};
 
+/// As in the zoo's binaries (see their `main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PATHS: [(&str, bool); 2] = [("stock", false), ("fast", true)];
 
 fn images(shape: [usize; 4], device: &Device) -> Tensor<4> {

@@ -103,6 +103,10 @@ impl ModelFamily for VggFamily {
     }
 }
 
+/// mimalloc, keeping freed memory for the next step (see `zoo_cli::Allocator`).
+#[global_allocator]
+static ALLOCATOR: zoo_cli::Allocator = zoo_cli::Allocator;
+
 fn main() -> ExitCode {
     zoo_cli::run::<VggFamily>()
 }

@@ -74,27 +74,52 @@ fn epilogue(dst: &mut [MaybeUninit<f32>], src: &[f32], bias: f32, relu: bool) {
 
 /// `dw = dy ⋆ x`, row-major `[out_channels, in_channels * kh * kw]`, for the output gradient
 /// `dy` (`[batch, out_channels, oh, ow]`, before the ReLU if there was one).
+///
+/// Each thread sums `col · dy^T` over its blocks into its own `dw^T` (`[k, out_channels]`: this
+/// orientation keeps the product's output contiguous along the channels, measured 10-30% faster
+/// than `dy · col^T`); the threads' sums are added and transposed once at the end.
 pub(crate) fn weight_grad(x: &[f32], dy: &[f32], g: &ConvGeometry) -> Vec<f32> {
     let (co, k) = (g.out_channels, g.k());
     let blocks = g.blocks(threads());
     let partials: Vec<Vec<f32>> = split(blocks.len(), threads())
         .into_par_iter()
         .map(|range| {
-            let mut dw = vec![0.0f32; co * k];
+            let mut dw_t = vec![0.0f32; k * co];
             for (n, block) in blocks[range].iter().enumerate() {
                 let ncols = block.cols(g);
                 with_scratch(k * ncols, co * ncols, |col, dyb| {
                     im2col(x, g, block, col);
                     gather(dy, g, block, dyb);
-                    let dyb = MatRef::row_major(dyb, co, ncols);
-                    let col_t = MatRef::row_major(col, k, ncols).t();
-                    matmul(&mut dw, k, dyb, col_t, n > 0, false);
+                    let col = MatRef::row_major(col, k, ncols);
+                    let dyb_t = MatRef::row_major(dyb, co, ncols).t();
+                    matmul(&mut dw_t, co, col, dyb_t, n > 0, false);
                 });
             }
-            dw
+            dw_t
         })
         .collect();
-    sum_into_first(partials)
+    transpose(&sum_into_first(partials), k, co)
+}
+
+/// The transpose of the row-major `rows x cols` matrix `a`, in cache-sized tiles.
+fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    const TILE: usize = 32;
+    filled(rows * cols, |t| {
+        // Output rows (input columns) in parallel bands of TILE.
+        t.par_chunks_mut(TILE * rows)
+            .enumerate()
+            .for_each(|(band, t)| {
+                let c0 = band * TILE;
+                let width = t.len() / rows;
+                for r0 in (0..rows).step_by(TILE) {
+                    for r in r0..(r0 + TILE).min(rows) {
+                        for c in 0..width {
+                            t[c * rows + r].write(a[r * cols + c0 + c]);
+                        }
+                    }
+                }
+            })
+    })
 }
 
 /// Adds the partial sums element-wise, in parallel chunks.
@@ -224,6 +249,17 @@ mod tests {
                 (v >> 8) as f32 / (1 << 24) as f32 - 0.5
             })
             .collect()
+    }
+
+    #[test]
+    fn transposes() {
+        let a: Vec<f32> = (0..35 * 70).map(|v| v as f32).collect();
+        let t = transpose(&a, 35, 70);
+        for r in 0..35 {
+            for c in 0..70 {
+                assert_eq!(t[c * 35 + r], a[r * 70 + c]);
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! | [`conv2d`], [`conv2d_relu`] | `Conv2d::forward` (then `relu`) | im2col + AVX-512 gemm per block of output columns, bias and ReLU fused; weight gradient summed per thread over the batch; input gradient as a convolution of the output gradient |
 //! | [`max_pool2d`] | `MaxPool2d::forward` | 2x2 windows with stride 2, no index tensor: the backward pass finds the maxima again |
 //! | [`dropout`] | `Dropout::forward` | masks from a counter-based generator (Philox4x32-10), drawn in parallel and drawn again in the backward pass instead of stored |
+//! | [`linear`] | `Linear::forward` | inference on up to 16 rows: the product split across the threads by output columns (reading the weights is the cost) |
 //! | [`FusedAdam`] | `burn::optim::Adam` | one pass per parameter, in place, same state record |
 //!
 //! On any other backend (wgpu, CUDA, ndarray), with other dtypes, or without this crate's `flex`
@@ -38,6 +39,7 @@ mod conv;
 mod dropout;
 #[cfg(feature = "flex")]
 mod flex;
+mod linear;
 mod pool;
 mod switch;
 
@@ -45,5 +47,6 @@ mod switch;
 pub use adam::{FusedAdam, FusedAdamConfig};
 pub use conv::{conv2d, conv2d_relu, options as conv2d_options};
 pub use dropout::{dropout, seed};
+pub use linear::linear;
 pub use pool::{is_2x2, max_pool2d};
 pub use switch::{ENV_VAR, enabled, parse_setting, with_kernels};

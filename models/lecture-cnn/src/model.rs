@@ -97,10 +97,10 @@ impl LectureCnn {
 
         let x: Tensor<2> = x.flatten(1, 3); // [N, 1296]
         tap.reshape("flatten", "Flatten", &x);
-        let x = self.relu.forward(self.fc1.forward(x)); // [N, 576]
+        let x = self.relu.forward(zoo_kernels::linear(&self.fc1, x)); // [N, 576]
         tap.layer("fc1", "Linear+ReLU", &x, &self.fc1);
         let x = zoo_kernels::dropout(&self.dense_dropout, x);
-        let x = self.fc2.forward(x); // [N, num_classes]
+        let x = zoo_kernels::linear(&self.fc2, x); // [N, num_classes]
         tap.layer("fc2", "Linear", &x, &self.fc2);
         x
     }

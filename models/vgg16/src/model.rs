@@ -57,7 +57,7 @@ impl VggLayer {
 
     fn forward2(&self, x: Tensor<2>) -> Tensor<2> {
         match self {
-            VggLayer::Linear(m) => m.forward(x),
+            VggLayer::Linear(m) => zoo_kernels::linear(m, x),
             VggLayer::Relu(m) => m.forward(x),
             VggLayer::Dropout(m) => zoo_kernels::dropout(m, x),
             VggLayer::BatchNorm(_) | VggLayer::Conv2d(_) | VggLayer::MaxPool2d(_) => {

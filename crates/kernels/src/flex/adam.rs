@@ -6,9 +6,10 @@ use burn::backend::flex::FlexTensor;
 use multiversion::multiversion;
 use rayon::prelude::*;
 
+use crate::flex::parallel::PARALLEL_ELEMENTS;
 use crate::flex::{tensor_from_vec, values};
 
-/// Elements per parallel task; smaller parameters are updated on the calling thread.
+/// Elements per parallel task.
 const CHUNK: usize = 1 << 16;
 
 /// Adam's constants for one step.
@@ -71,7 +72,7 @@ pub(crate) fn step(
     {
         let p = param.storage_mut::<f32>();
         let (ms, vs) = (m.storage_mut::<f32>(), v.storage_mut::<f32>());
-        if p.len() < CHUNK {
+        if p.len() < PARALLEL_ELEMENTS {
             update(p, ms, vs, &g, &c);
         } else {
             p.par_chunks_mut(CHUNK)

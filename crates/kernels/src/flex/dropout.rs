@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 use super::philox::{LANES, Stream};
 use crate::flex::buffer::filled;
+use crate::flex::parallel::{PARALLEL_ELEMENTS, min_len};
 use crate::flex::{from_tracked, tensor_from_vec, tracked, values};
 
 /// Elements per parallel task (a multiple of 4: one Philox block is 4 words).
@@ -108,6 +109,7 @@ impl Mask {
         filled(v.len(), |out| {
             out.par_chunks_mut(CHUNK)
                 .zip(v.par_chunks(CHUNK))
+                .with_min_len(min_len(v.len(), PARALLEL_ELEMENTS))
                 .enumerate()
                 .for_each(|(i, (out, v))| self.apply(i * CHUNK, v, out))
         })

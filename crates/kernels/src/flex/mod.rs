@@ -9,6 +9,7 @@ pub(crate) mod buffer;
 pub(crate) mod conv;
 pub(crate) mod dropout;
 pub(crate) mod gemm;
+pub(crate) mod linear;
 pub(crate) mod parallel;
 pub(crate) mod philox;
 pub(crate) mod pool;

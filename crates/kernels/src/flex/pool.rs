@@ -18,6 +18,7 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 use crate::flex::buffer::filled;
+use crate::flex::parallel::{PARALLEL_ELEMENTS, min_len};
 use crate::flex::{
     Route, dims, from_plain, from_tracked, plain, route_of, tensor_from_vec, tracked, values,
 };
@@ -50,6 +51,7 @@ pub(crate) fn forward(x: &[f32], planes: usize, h: usize, w: usize) -> Vec<f32> 
     filled(planes * oh * ow, |y| {
         y.par_chunks_mut(per_task * oh * ow)
             .zip(x.par_chunks(per_task * h * w))
+            .with_min_len(min_len(x.len(), PARALLEL_ELEMENTS))
             .for_each(|(y, x)| forward_planes(y, x, h, w))
     })
 }
@@ -84,6 +86,7 @@ pub(crate) fn backward(x: &[f32], dy: &[f32], planes: usize, h: usize, w: usize)
         dx.par_chunks_mut(per_task * h * w)
             .zip(x.par_chunks(per_task * h * w))
             .zip(dy.par_chunks(per_task * oh * ow))
+            .with_min_len(min_len(x.len(), PARALLEL_ELEMENTS))
             .for_each(|((dx, x), dy)| backward_planes(dx, x, dy, h, w))
     })
 }

@@ -87,6 +87,11 @@ impl ConvGeometry {
         self.out_size[0] * self.out_size[1]
     }
 
+    /// Multiply-adds of the forward pass (and of each gradient).
+    pub(crate) fn macs(&self) -> usize {
+        self.out_len() * self.k()
+    }
+
     /// Elements of the output.
     pub(crate) fn out_len(&self) -> usize {
         self.batch * self.out_channels * self.out_plane()

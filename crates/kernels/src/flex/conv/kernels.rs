@@ -13,14 +13,19 @@ use std::mem::MaybeUninit;
 use multiversion::multiversion;
 use rayon::prelude::*;
 
-use super::geometry::ConvGeometry;
+use super::geometry::{Block, ConvGeometry};
 use super::im2col::{gather, im2col};
 use crate::flex::buffer::filled;
 use crate::flex::gemm::{MatRef, matmul};
-use crate::flex::parallel::{SharedOut, split, threads, with_scratch};
+use crate::flex::parallel::{
+    PARALLEL_ELEMENTS, PARALLEL_MACS, SharedOut, min_len, split, threads, with_scratch,
+};
 
 /// `y = conv(x, w) (+ bias) (then ReLU)`, `[batch, out_channels, oh, ow]`. `w` is row-major
 /// `[out_channels, in_channels * kh * kw]` (the layout of Burn's conv weight).
+///
+/// One task per block of output columns; when there are fewer blocks than threads (one small
+/// image: the latency case), each block's output channels are split across the threads instead.
 pub(crate) fn forward(
     x: &[f32],
     w: &[f32],
@@ -28,33 +33,100 @@ pub(crate) fn forward(
     relu: bool,
     g: &ConvGeometry,
 ) -> Vec<f32> {
-    let (co, k, plane, ow) = (g.out_channels, g.k(), g.out_plane(), g.out_size[1]);
-    let blocks = g.blocks(threads());
-    // One block (a single small image): let the product itself use the threads.
-    let parallel_product = blocks.len() < threads();
-    let w = MatRef::row_major(w, co, k);
+    let (co, k) = (g.out_channels, g.k());
+    let parallel = g.macs() >= PARALLEL_MACS;
+    let blocks = g.blocks(if parallel { threads() } else { 1 });
+    let epilogue = Epilogue { bias, relu };
     filled(g.out_len(), |y| {
         let out = SharedOut::new(y);
-        blocks.par_iter().for_each(|block| {
-            let (ncols, seg) = (block.cols(g), block.segment(g));
-            with_scratch(k * ncols, co * ncols, |col, prod| {
-                im2col(x, g, block, col);
-                let col = MatRef::row_major(col, k, ncols);
-                matmul(prod, ncols, w, col, false, parallel_product);
-                for bi in 0..block.images {
-                    let image = block.image + bi;
-                    for c in 0..co {
-                        let src = &prod[c * ncols + bi * seg..][..seg];
-                        // SAFETY: blocks cover disjoint (image, rows) ranges of the output, so this
-                        // range of `y` (alive until the parallel loop ends) is this task's alone.
-                        let dst =
-                            unsafe { out.slice((image * co + c) * plane + block.row0 * ow, seg) };
-                        epilogue(dst, src, bias.map_or(0.0, |b| b[c]), relu);
-                    }
-                }
+        if !parallel || blocks.len() >= threads() {
+            let min = if parallel { 1 } else { usize::MAX };
+            blocks.par_iter().with_min_len(min).for_each(|block| {
+                let ncols = block.cols(g);
+                with_scratch(k * ncols, co * ncols, |col, prod| {
+                    im2col(x, g, block, col);
+                    product(prod, w, col, co, k, ncols);
+                    write_block(&out, prod, 0..co, block, g, epilogue);
+                });
             });
-        });
+        } else {
+            // At least 8 channels per part, so each product is still a product.
+            let parts = (threads() / blocks.len()).clamp(1, co.div_ceil(8));
+            let channels = split(co, parts);
+            for block in &blocks {
+                let ncols = block.cols(g);
+                let mut col = vec![0.0f32; k * ncols];
+                im2col(x, g, block, &mut col);
+                channels.par_iter().for_each(|range| {
+                    with_scratch(0, range.len() * ncols, |_, prod| {
+                        let w = &w[range.start * k..range.end * k];
+                        product(prod, w, &col, range.len(), k, ncols);
+                        write_block(&out, prod, range.clone(), block, g, epilogue);
+                    });
+                });
+            }
+        }
     })
+}
+
+/// Kernel rows up to which [`small_k_product`] replaces the general matrix product.
+const SMALL_K: usize = 16;
+
+/// `prod [m, n] = w [m, k] · col [k, n]` (row-major, `n` = the block's columns).
+fn product(prod: &mut [f32], w: &[f32], col: &[f32], m: usize, k: usize, n: usize) {
+    if k <= SMALL_K {
+        small_k_product(&mut prod[..m * n], &w[..m * k], &col[..k * n], k, n);
+    } else {
+        let (w, col) = (MatRef::row_major(w, m, k), MatRef::row_major(col, k, n));
+        matmul(prod, n, w, col, false, false);
+    }
+}
+
+/// The product for a first layer (one or two input channels: `k` = 9 or 18 taps), where a
+/// general matrix product spends more time packing than multiplying: each output row is a sum
+/// of `k` scaled input rows, vectorised along the row.
+#[multiversion(targets = "simd")]
+fn small_k_product(prod: &mut [f32], w: &[f32], col: &[f32], k: usize, n: usize) {
+    for (row, w) in prod.chunks_exact_mut(n).zip(w.chunks_exact(k)) {
+        row.fill(0.0);
+        for (&wk, col_row) in w.iter().zip(col.chunks_exact(n)) {
+            for (r, c) in row.iter_mut().zip(col_row) {
+                *r += wk * c;
+            }
+        }
+    }
+}
+
+/// What the forward pass applies as it writes its output.
+#[derive(Clone, Copy)]
+struct Epilogue<'a> {
+    bias: Option<&'a [f32]>,
+    relu: bool,
+}
+
+/// Writes channels `channels` of `block` from `prod` (row-major, those channels' rows) into the
+/// output, with the bias and ReLU.
+fn write_block(
+    out: &SharedOut,
+    prod: &[f32],
+    channels: std::ops::Range<usize>,
+    block: &Block,
+    g: &ConvGeometry,
+    e: Epilogue<'_>,
+) {
+    let (co, plane, ow) = (g.out_channels, g.out_plane(), g.out_size[1]);
+    let (ncols, seg) = (block.cols(g), block.segment(g));
+    for bi in 0..block.images {
+        let image = block.image + bi;
+        for (row, c) in channels.clone().enumerate() {
+            let src = &prod[row * ncols + bi * seg..][..seg];
+            // SAFETY: tasks write disjoint parts of the output (blocks cover disjoint (image,
+            // rows) ranges; the channel ranges of one block are disjoint), and `y` outlives the
+            // parallel loop.
+            let dst = unsafe { out.slice((image * co + c) * plane + block.row0 * ow, seg) };
+            epilogue(dst, src, e.bias.map_or(0.0, |b| b[c]), e.relu);
+        }
+    }
 }
 
 /// `dst = src + bias`, then `max(0, .)` when `relu` (NaN stays NaN, as in Burn's ReLU).
@@ -80,8 +152,13 @@ fn epilogue(dst: &mut [MaybeUninit<f32>], src: &[f32], bias: f32, relu: bool) {
 /// than `dy · col^T`); the threads' sums are added and transposed once at the end.
 pub(crate) fn weight_grad(x: &[f32], dy: &[f32], g: &ConvGeometry) -> Vec<f32> {
     let (co, k) = (g.out_channels, g.k());
-    let blocks = g.blocks(threads());
-    let partials: Vec<Vec<f32>> = split(blocks.len(), threads())
+    let threads = if g.macs() >= PARALLEL_MACS {
+        threads()
+    } else {
+        1
+    };
+    let blocks = g.blocks(threads);
+    let partials: Vec<Vec<f32>> = split(blocks.len(), threads)
         .into_par_iter()
         .map(|range| {
             let mut dw_t = vec![0.0f32; k * co];
@@ -107,6 +184,7 @@ fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     filled(rows * cols, |t| {
         // Output rows (input columns) in parallel bands of TILE.
         t.par_chunks_mut(TILE * rows)
+            .with_min_len(min_len(a.len(), PARALLEL_ELEMENTS))
             .enumerate()
             .for_each(|(band, t)| {
                 let c0 = band * TILE;
@@ -126,8 +204,10 @@ fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 fn sum_into_first(mut partials: Vec<Vec<f32>>) -> Vec<f32> {
     let mut total = partials.swap_remove(0);
     if !partials.is_empty() {
+        let min = min_len(total.len(), PARALLEL_ELEMENTS);
         total
             .par_chunks_mut(1 << 14)
+            .with_min_len(min)
             .enumerate()
             .for_each(|(i, chunk)| {
                 let start = i << 14;
@@ -167,6 +247,7 @@ pub(crate) fn relu_grad(dy: &[f32], out: &[f32]) -> Vec<f32> {
     filled(dy.len(), |g| {
         g.par_chunks_mut(1 << 15)
             .zip(dy.par_chunks(1 << 15).zip(out.par_chunks(1 << 15)))
+            .with_min_len(min_len(dy.len(), PARALLEL_ELEMENTS))
             .for_each(|(g, (dy, out))| relu_grad_chunk(g, dy, out))
     })
 }
@@ -181,7 +262,12 @@ fn relu_grad_chunk(g: &mut [MaybeUninit<f32>], dy: &[f32], out: &[f32]) {
 /// The bias gradient: `dy` summed over the batch and every output pixel, per channel.
 pub(crate) fn bias_grad(dy: &[f32], g: &ConvGeometry) -> Vec<f32> {
     let (co, plane) = (g.out_channels, g.out_plane());
-    let partials: Vec<Vec<f32>> = split(g.batch, threads())
+    let threads = if dy.len() >= PARALLEL_ELEMENTS {
+        threads()
+    } else {
+        1
+    };
+    let partials: Vec<Vec<f32>> = split(g.batch, threads)
         .into_par_iter()
         .map(|images| {
             let mut sums = vec![0.0f64; co];

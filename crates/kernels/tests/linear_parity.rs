@@ -18,7 +18,7 @@ fn matches_burn_for_both_layouts() {
     for layout in [LinearLayout::Row, LinearLayout::Col] {
         for bias in [true, false] {
             let mut fc = LinearConfig::new(1296, 576)
-                .with_layout(layout.clone())
+                .with_layout(layout)
                 .with_bias(bias)
                 .init(&device);
             if let Some(b) = &fc.bias {

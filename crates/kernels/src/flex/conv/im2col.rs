@@ -1,5 +1,7 @@
 //! Copies between NCHW tensors and the column matrices of one block of a convolution.
 
+use multiversion::multiversion;
+
 use super::geometry::{Block, ConvGeometry};
 
 /// The output columns `lo..hi` whose input column `ox * stride + offset` lies in `0..size`.
@@ -90,7 +92,7 @@ fn im2col_small(x: &[f32], g: &ConvGeometry, block: &Block, col: &mut [f32]) {
     let ow = g.out_size[1];
     let (ncols, seg) = (block.cols(g), block.segment(g));
     let zero = h * w;
-    let table: Vec<u16> = (0..kh * kw)
+    let table: Vec<u32> = (0..kh * kw)
         .flat_map(|tap| {
             let (i, j) = (tap / kw, tap % kw);
             (0..seg).map(move |p| {
@@ -102,7 +104,7 @@ fn im2col_small(x: &[f32], g: &ConvGeometry, block: &Block, col: &mut [f32]) {
                     iy as usize * w + ix as usize
                 } else {
                     zero
-                }) as u16
+                }) as u32
             })
         })
         .collect();
@@ -113,12 +115,17 @@ fn im2col_small(x: &[f32], g: &ConvGeometry, block: &Block, col: &mut [f32]) {
             padded[..zero].copy_from_slice(plane);
             for (tap, sources) in table.chunks_exact(seg).enumerate() {
                 let row = c * kh * kw + tap;
-                let dst = &mut col[row * ncols + bi * seg..][..seg];
-                for (d, &s) in dst.iter_mut().zip(sources) {
-                    *d = padded[usize::from(s)];
-                }
+                gather_from(&mut col[row * ncols + bi * seg..][..seg], &padded, sources);
             }
         }
+    }
+}
+
+/// `dst[i] = src[sources[i]]` (AVX-512 and AVX2 have gather instructions for this).
+#[multiversion(targets = "simd")]
+fn gather_from(dst: &mut [f32], src: &[f32], sources: &[u32]) {
+    for (d, &s) in dst.iter_mut().zip(sources) {
+        *d = src[s as usize];
     }
 }
 

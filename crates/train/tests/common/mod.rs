@@ -1,0 +1,220 @@
+//! The training-step comparison shared by the backend and kernel parity tests: run one model's
+//! forward pass, or a whole training step (the learner's `TrainStep`, then SGD), on real images,
+//! and compare the logits, the loss, every parameter's update and the logits after the step.
+
+#![allow(dead_code)] // each test file uses a part
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::Dataset;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::SgdConfig;
+use burn::tensor::{Device, Tensor};
+use burn::train::{TrainOutput, TrainStep};
+use lecture_cnn::LectureCnnConfig;
+use vgg16::{VggArch, VggConfig};
+use zoo_core::ImageClassifier;
+use zoo_datasets::{DatasetKind, ImageBatch, ImageBatcher, bundled_fashion_mnist};
+use zoo_train::classifier::Classifier;
+
+/// SGD's learning rate for the compared step. Plain SGD makes the update proportional to the
+/// gradient, so the update compares the gradients themselves; Adam's first step is close to
+/// `lr * sign(gradient)` and would turn rounding in near-zero gradients into full-size flips.
+pub const LR: f64 = 0.05;
+
+/// The first `n` images of the shipped Fashion-MNIST subset, padded to 32x32 and normalised as
+/// in training, on `device`.
+pub fn fashion_batch(n: usize, device: &Device) -> ImageBatch {
+    let data = bundled_fashion_mnist().expect("the shipped subset");
+    let items = (0..n)
+        .map(|i| data.train.get(i).expect("an image"))
+        .collect();
+    ImageBatcher::new([1, 32, 32], DatasetKind::FashionMnist.normalization()).batch(items, device)
+}
+
+/// Every float tensor a module saves (parameters and batch-norm running statistics), by path.
+pub fn tensors<M: Module>(module: &M) -> Vec<(String, Vec<f32>)> {
+    #[derive(Default)]
+    struct Collect {
+        stack: Vec<String>,
+        values: Vec<(String, Vec<f32>)>,
+    }
+    impl ModuleVisitor for Collect {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.stack.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.stack.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let values = param
+                .val()
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32 values");
+            self.values.push((self.stack.join("."), values));
+        }
+    }
+    let mut collect = Collect::default();
+    module.visit(&mut collect);
+    collect.values
+}
+
+pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor.into_data().try_to_vec::<f32>().expect("f32 values")
+}
+
+pub fn max_abs(values: &[f32]) -> f32 {
+    values.iter().fold(0.0, |m, v| m.max(v.abs()))
+}
+
+/// The largest difference between `reference` and `other` relative to `scale`.
+pub fn relative_diff(reference: &[f32], other: &[f32], scale: f32) -> f32 {
+    assert_eq!(reference.len(), other.len());
+    let diff = reference
+        .iter()
+        .zip(other)
+        .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+    diff / scale.max(f32::MIN_POSITIVE)
+}
+
+/// What is compared.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Check {
+    /// The training-mode forward pass (batch norm on batch statistics): logits and loss.
+    Forward,
+    /// That, then the learner's backward pass and one SGD step: every parameter's update and the
+    /// logits after it.
+    Step,
+}
+
+/// What one forward pass or training step produced on one backend.
+pub struct Outcome {
+    /// The logits of the forward pass.
+    pub logits: Vec<f32>,
+    /// The loss.
+    pub loss: f32,
+    /// `after - before` for every saved tensor after the SGD step (none for [`Check::Forward`]).
+    pub updates: Vec<(String, Vec<f32>)>,
+    /// The logits after the step.
+    pub logits_after: Vec<f32>,
+}
+
+pub fn run<M: ImageClassifier>(model: M, batch: ImageBatch, check: Check) -> Outcome {
+    // Read back before the step only when there is a step to compare.
+    let before = (check == Check::Step).then(|| tensors(&model));
+    let images = batch.images.clone();
+    let classifier = Classifier::new(model, None);
+    let TrainOutput { grads, item } = TrainStep::step(&classifier, batch);
+    let (classifier, updates) = match check {
+        Check::Forward => (classifier, Vec::new()),
+        Check::Step => {
+            let classifier = SgdConfig::new().init().step(LR, classifier, grads);
+            let updates = tensors(&classifier.model)
+                .into_iter()
+                .zip(before.expect("read before the step"))
+                .map(|((path, after), (_, before))| {
+                    let update = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+                    (path, update)
+                })
+                .collect();
+            (classifier, updates)
+        }
+    };
+    Outcome {
+        logits: values(item.output),
+        loss: item.loss.into_scalar::<f32>(),
+        updates,
+        logits_after: values(classifier.model.forward(images)),
+    }
+}
+
+/// How far two outcomes may differ, each relative to the reference tensor's own scale.
+#[derive(Debug, Clone, Copy)]
+pub struct Tolerance {
+    /// Logits and loss.
+    pub output: f32,
+    /// Each parameter's update (its gradient).
+    pub update: f32,
+}
+
+/// Compares two outcomes of the same model and batch, prints the differences and asserts them
+/// within `tolerance`. `what` names the two sides ("wgpu vs flex").
+pub fn assert_outcomes_match(
+    name: &str,
+    what: &str,
+    check: Check,
+    reference: &Outcome,
+    other: &Outcome,
+    tolerance: Tolerance,
+) {
+    let logits = relative_diff(&reference.logits, &other.logits, max_abs(&reference.logits));
+    let loss = (reference.loss - other.loss).abs() / reference.loss;
+    let after = relative_diff(
+        &reference.logits_after,
+        &other.logits_after,
+        max_abs(&reference.logits_after),
+    );
+    // Each tensor's update against its own scale, but at least 1% of the largest update: a
+    // tensor whose gradient (nearly) cancels, such as a convolution bias followed by batch norm,
+    // gets rounding noise as its update on both sides, and noise is not compared with noise.
+    let largest = reference
+        .updates
+        .iter()
+        .fold(0.0f32, |m, (_, u)| m.max(max_abs(u)));
+    let (worst_path, worst) = reference
+        .updates
+        .iter()
+        .zip(&other.updates)
+        .map(|((path, a), (other_path, b))| {
+            assert_eq!(path, other_path);
+            (
+                path.as_str(),
+                relative_diff(a, b, max_abs(a).max(largest * 1e-2)),
+            )
+        })
+        .fold(("", 0.0f32), |w, c| if c.1 > w.1 { c } else { w });
+    let updates = match check {
+        Check::Forward => String::new(),
+        Check::Step => format!(", updates {worst:.1e} (worst: {worst_path})"),
+    };
+    eprintln!(
+        "{name}: {what} relative differences: logits {logits:.1e}, loss {loss:.1e}\
+         {updates}, logits after {after:.1e}"
+    );
+    assert!(
+        check == Check::Forward || largest > 0.0,
+        "{name}: the step changed no weight"
+    );
+    assert!(
+        logits <= tolerance.output,
+        "{name}: logits differ by {logits:e}"
+    );
+    assert!(loss <= tolerance.output, "{name}: loss differs by {loss:e}");
+    assert!(
+        worst <= tolerance.update,
+        "{name}: update of {worst_path} differs by {worst:e}"
+    );
+    assert!(
+        after <= tolerance.output,
+        "{name}: logits after the step differ by {after:e}"
+    );
+}
+
+/// The lecture's model as trained on Fashion-MNIST, without dropout (random masks could not
+/// match between the two sides).
+pub fn lecture_cnn() -> LectureCnnConfig {
+    LectureCnnConfig::new(10)
+        .with_in_channels(1)
+        .with_conv_dropout(0.0)
+        .with_dense_dropout(0.0)
+}
+
+/// VGG-16 in its 32x32 form (all 13 convolutions) for grey images, with a narrow head and no
+/// dropout (random masks could not match between the two sides).
+pub fn small_vgg16(batch_norm: bool) -> VggConfig {
+    VggConfig::compact(VggArch::D, 10)
+        .with_batch_norm(batch_norm)
+        .with_in_channels(1)
+        .with_hidden(32)
+        .with_dropout(0.0)
+}

@@ -233,7 +233,22 @@ pub struct BenchArgs<A: Args> {
     /// Also write the results as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// The zoo's fast CPU kernels on flex: `fast`, `stock` (Burn's own ops) or `both`, side by
+    /// side (default: what ZOO_KERNELS says, else fast).
+    #[arg(long, value_enum)]
+    pub kernels: Option<Kernels>,
     /// The model's options.
     #[command(flatten)]
     pub model: A,
+}
+
+/// Which flex ops `bench` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kernels {
+    /// The zoo's kernels (zoo-kernels).
+    Fast,
+    /// Burn's own ops.
+    Stock,
+    /// Both, one after the other.
+    Both,
 }

@@ -11,7 +11,9 @@ use zoo_train::config::default_augmentation;
 use zoo_train::data::{eval_loader, load_dataset, split_for_run};
 use zoo_train::{Backend, DataSpec, ModelFamily, TrainConfig};
 
-use crate::args::{BenchArgs, Cli, Command, EvalArgs, PredictArgs, SummaryArgs, TrainArgs};
+use crate::args::{
+    BenchArgs, Cli, Command, EvalArgs, Kernels, PredictArgs, SummaryArgs, TrainArgs,
+};
 use crate::paths::{default_run_dir, latest_run};
 
 /// Runs the parsed command.
@@ -293,6 +295,12 @@ fn bench<F: ModelFamily>(args: BenchArgs<F::Args>, chosen: Option<Backend>) -> a
         plan.reps,
         cpu_name()
     );
+    let kernels = match args.kernels {
+        Some(Kernels::Fast) => vec![true],
+        Some(Kernels::Stock) => vec![false],
+        Some(Kernels::Both) => vec![true, false],
+        None => vec![zoo_kernels::enabled()],
+    };
     // Every compiled backend unless some were named: one that cannot start is skipped.
     let skip_failing = args.backends.is_empty() && chosen.is_none();
     let mut results = Vec::new();
@@ -301,8 +309,23 @@ fn bench<F: ModelFamily>(args: BenchArgs<F::Args>, chosen: Option<Backend>) -> a
             eprintln!("note: {e}; skipped");
             continue;
         }
-        eprintln!("measuring {backend} ...");
-        results.push(bench_backend::<F>(&config, backend, &plan)?);
+        // The kernels apply to flex only: other backends are measured once.
+        let variants = if backend == Backend::Flex {
+            &kernels[..]
+        } else {
+            &[true]
+        };
+        for &fast in variants {
+            let ops = if backend != Backend::Flex {
+                ""
+            } else if fast {
+                " (zoo kernels)"
+            } else {
+                " (Burn's ops)"
+            };
+            eprintln!("measuring {backend}{ops} ...");
+            results.push(bench_backend::<F>(&config, backend, &plan, fast)?);
+        }
     }
     print!("{}", format_table(&results));
     if let Some(path) = args.json {

@@ -19,7 +19,7 @@ pub use zoo_train;
 use zoo_train::ModelFamily;
 
 pub use allocator::{Allocator, keep_freed_memory};
-pub use args::{BenchArgs, Cli, Command, EvalArgs, PredictArgs, SummaryArgs, TrainArgs};
+pub use args::{BenchArgs, Cli, Command, EvalArgs, Kernels, PredictArgs, SummaryArgs, TrainArgs};
 
 /// Parses the command line and runs the command for model family `F`.
 ///

@@ -69,8 +69,10 @@ impl Timing {
 /// The results of one backend.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchResult {
-    /// The backend's name.
+    /// The backend's name; `flex-stock` for flex with the zoo's kernels off (Burn's own ops).
     pub backend: String,
+    /// Whether the zoo's fast CPU kernels ran (`zoo_kernels`; they apply to flex only).
+    pub kernels: bool,
     /// The device, as Burn prints it.
     pub device: String,
     /// The model.
@@ -115,11 +117,22 @@ fn images(batch: usize, [c, h, w]: [usize; 3], device: &Device) -> Tensor<4> {
     Tensor::random([batch, c, h, w], Distribution::Normal(0.0, 1.0), device)
 }
 
-/// Measures `config`'s model on `backend`.
+/// Measures `config`'s model on `backend`, with the zoo's fast CPU kernels on or off
+/// (`kernels`; other backends than flex always run Burn's ops).
 pub fn bench_backend<F: ModelFamily>(
     config: &F::Config,
     backend: Backend,
     plan: &BenchPlan,
+    kernels: bool,
+) -> anyhow::Result<BenchResult> {
+    zoo_kernels::with_kernels(kernels, || measure::<F>(config, backend, plan, kernels))
+}
+
+fn measure<F: ModelFamily>(
+    config: &F::Config,
+    backend: Backend,
+    plan: &BenchPlan,
+    kernels: bool,
 ) -> anyhow::Result<BenchResult> {
     let device = backend.device();
     crate::backend::probe(backend, &device).map_err(anyhow::Error::msg)?;
@@ -157,8 +170,14 @@ pub fn bench_backend<F: ModelFamily>(
     let latency = time_calls(plan.reps.max(20), plan.warmup, &device, || {
         let _ = model.forward(one.clone());
     });
+    let label = if backend == Backend::Flex && !kernels {
+        "flex-stock".to_string()
+    } else {
+        backend.name().to_string()
+    };
     Ok(BenchResult {
-        backend: backend.name().into(),
+        backend: label,
+        kernels: kernels && backend == Backend::Flex,
         device: format!("{device:?}"),
         model: model.name(),
         input: plan.input,
@@ -177,7 +196,7 @@ pub fn bench_backend<F: ModelFamily>(
 pub fn format_table(results: &[BenchResult]) -> String {
     let mut out = String::new();
     let header = format!(
-        "{:<8} {:>20} {:>22} {:>20} {:>11}  {}",
+        "{:<10} {:>20} {:>22} {:>20} {:>11}  {}",
         "backend", "train img/s", "inference img/s", "latency ms", "memory MiB", "device"
     );
     out.push_str(&header);
@@ -195,7 +214,7 @@ pub fn format_table(results: &[BenchResult]) -> String {
         };
         let device = r.device.strip_prefix("Device<").unwrap_or(&r.device);
         out.push_str(&format!(
-            "{:<8} {:>20} {:>22} {:>20} {:>11}  {}\n",
+            "{:<10} {:>20} {:>22} {:>20} {:>11}  {}\n",
             r.backend,
             range(&r.train_step, r.train_batch_size),
             range(&r.infer_batch, r.infer_batch_size),

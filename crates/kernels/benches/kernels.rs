@@ -153,7 +153,8 @@ fn bench_adam(c: &mut Criterion) {
                     let next = with_kernels(fast, || optim.borrow_mut().step(1e-3, m, grads));
                     *current.borrow_mut() = Some(next);
                 },
-                BatchSize::SmallInput,
+                // One setup per step: each needs the previous step's parameters.
+                BatchSize::PerIteration,
             )
         });
     }

@@ -74,41 +74,45 @@ fn bench_conv(c: &mut Criterion, group: &str, x: [usize; 4], out: usize, same: b
     g.finish();
 }
 
-/// 2x2 max pooling, forward and backward.
-fn bench_pool(c: &mut Criterion, group: &str, x: [usize; 4]) {
+/// `op`'s forward and backward pass (`sum()` as the loss), with Burn's op and the zoo's kernel.
+fn bench_train_op(
+    c: &mut Criterion,
+    group: &str,
+    x: [usize; 4],
+    op: impl Fn(Tensor<4>) -> Tensor<4>,
+) {
     let device = Device::flex().autodiff();
-    let pool = MaxPool2dConfig::new([2, 2]).init();
     let input = images(x, &device).require_grad();
     let mut g = c.benchmark_group(group);
     for (name, fast) in PATHS {
         g.bench_function(BenchmarkId::new("train", name), |b| {
-            b.iter(|| {
-                with_kernels(fast, || {
-                    black_box(
-                        zoo_kernels::max_pool2d(&pool, input.clone())
-                            .sum()
-                            .backward(),
-                    )
-                })
-            })
+            b.iter(|| with_kernels(fast, || black_box(op(input.clone()).sum().backward())))
         });
     }
     g.finish();
 }
 
-/// Dropout, forward and backward.
+/// 2x2 max pooling.
+fn bench_pool(c: &mut Criterion, group: &str, x: [usize; 4]) {
+    let pool = MaxPool2dConfig::new([2, 2]).init();
+    bench_train_op(c, group, x, |t| zoo_kernels::max_pool2d(&pool, t));
+}
+
+/// Dropout.
 fn bench_dropout(c: &mut Criterion, group: &str, x: [usize; 4], prob: f64) {
-    let device = Device::flex().autodiff();
     let layer = DropoutConfig::new(prob).init();
-    let input = images(x, &device).require_grad();
+    bench_train_op(c, group, x, |t| zoo_kernels::dropout(&layer, t));
+}
+
+/// A dense layer's inference on one row (the latency case).
+fn bench_linear(c: &mut Criterion, group: &str, d_in: usize, d_out: usize) {
+    let device = Device::flex();
+    let layer = LinearConfig::new(d_in, d_out).init(&device);
+    let x = Tensor::<2>::random([1, d_in], Distribution::Normal(0.0, 1.0), &device);
     let mut g = c.benchmark_group(group);
     for (name, fast) in PATHS {
-        g.bench_function(BenchmarkId::new("train", name), |b| {
-            b.iter(|| {
-                with_kernels(fast, || {
-                    black_box(zoo_kernels::dropout(&layer, input.clone()).sum().backward())
-                })
-            })
+        g.bench_function(BenchmarkId::new("infer", name), |b| {
+            b.iter(|| with_kernels(fast, || black_box(zoo_kernels::linear(&layer, x.clone()))))
         });
     }
     g.finish();
@@ -170,6 +174,7 @@ fn lecture(c: &mut Criterion) {
     bench_pool(c, "lecture/pool3", [64, 144, 6, 6]);
     bench_dropout(c, "lecture/dropout1", [64, 36, 16, 16], 0.25);
     bench_dropout(c, "lecture/dropout-dense", [64, 576, 1, 1], 0.5);
+    bench_linear(c, "lecture/fc1", 1296, 576);
     bench_adam(c);
 }
 
@@ -179,6 +184,7 @@ fn vgg(c: &mut Criterion) {
     bench_conv(c, "vgg224/conv1_2", [1, 64, 224, 224], 64, true);
     bench_conv(c, "vgg224/conv5_2", [1, 512, 14, 14], 512, true);
     bench_pool(c, "vgg224/pool1", [1, 64, 224, 224]);
+    bench_linear(c, "vgg224/fc1", 25088, 4096);
 }
 
 fn config() -> Criterion {

@@ -34,6 +34,9 @@ pub fn dropout<const D: usize>(dropout: &Dropout, x: Tensor<D>) -> Tensor<D> {
 
 /// Seeds the fast kernels' dropout masks (Burn's own dropout follows `device.seed`; call both).
 ///
+/// The stream is the process's, as Burn's generator is: dropout calls from several threads at
+/// once interleave their draws, so reproducing masks takes the same calls in the same order.
+///
 /// ```
 /// zoo_kernels::seed(42);
 /// ```

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::Mutex;
+
 use burn::nn::DropoutConfig;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::tensor::activation::relu;
@@ -66,6 +68,10 @@ fn other_poolings_keep_burns_op() {
     assert_close("3x3 pool", &y, &pool3.forward(x), 0.0);
 }
 
+/// The dropout tests draw from the process-wide stream: one at a time, so that the
+/// reproducibility test sees no other test's draws in between.
+static DRAWS: Mutex<()> = Mutex::new(());
+
 fn kept_fraction(y: &Tensor<2>) -> (f64, f64, Vec<f32>) {
     let v = y.to_data().try_to_vec::<f32>().unwrap();
     let kept = v.iter().filter(|&&x| x != 0.0).count() as f64 / v.len() as f64;
@@ -75,6 +81,7 @@ fn kept_fraction(y: &Tensor<2>) -> (f64, f64, Vec<f32>) {
 
 #[test]
 fn dropout_keeps_its_rate_and_scaling() {
+    let _draws = DRAWS.lock().unwrap_or_else(|e| e.into_inner());
     let device = Device::flex().autodiff();
     let n = 1 << 20;
     for p in [0.25, 0.5] {
@@ -101,6 +108,7 @@ fn dropout_keeps_its_rate_and_scaling() {
 
 #[test]
 fn dropout_is_reproducible_from_the_seed() {
+    let _draws = DRAWS.lock().unwrap_or_else(|e| e.into_inner());
     let device = Device::flex().autodiff();
     let layer = DropoutConfig::new(0.5).init();
     let x = Tensor::<2>::ones([64, 1000], &device);

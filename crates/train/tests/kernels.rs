@@ -31,8 +31,7 @@ const TOLERANCE: Tolerance = Tolerance {
 };
 
 /// The model `init` builds, `check` on `images` real images with the fast kernels and with
-/// Burn's ops. The second model gets the first one's weights through a burnpack file: clones
-/// would share batch norm's running statistics, which the first step updates.
+/// Burn's ops.
 fn compare<M: ImageClassifier>(
     name: &str,
     check: Check,
@@ -42,11 +41,7 @@ fn compare<M: ImageClassifier>(
     let device = Device::flex().autodiff();
     // Seeded weights: the comparison is the same on every run.
     device.seed(1);
-    let dir = tempfile::tempdir().unwrap();
-    let weights = dir.path().join("weights.bpk");
-    let reference = init(&device);
-    zoo_core::save_weights(reference.clone(), &weights).unwrap();
-    let other = zoo_core::load_weights(init(&device), &weights).unwrap();
+    let (reference, other) = twins(init, &device, &device);
     let batch = || fashion_batch(images, &device);
     let stock = with_kernels(false, || run(reference, batch(), check));
     let fast = with_kernels(true, || run(other, batch(), check));

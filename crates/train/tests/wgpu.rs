@@ -59,11 +59,7 @@ fn compare<M: ImageClassifier>(
 ) {
     let Some(gpu) = wgpu_device() else { return };
     let (cpu, gpu) = (Device::flex().autodiff(), gpu.autodiff());
-    let dir = tempfile::tempdir().unwrap();
-    let weights = dir.path().join("weights.bpk");
-    let reference = init(&cpu);
-    zoo_core::save_weights(reference.clone(), &weights).unwrap();
-    let other = zoo_core::load_weights(init(&gpu), &weights).unwrap();
+    let (reference, other) = twins(init, &cpu, &gpu);
 
     let flex = run(reference, fashion_batch(images, &cpu), check);
     let wgpu = run(other, fashion_batch(images, &gpu), check);

@@ -128,6 +128,17 @@ pub fn run<M: ImageClassifier>(model: M, batch: ImageBatch, check: Check) -> Out
     }
 }
 
+/// The model `init` builds on `a`, and the same weights on `b`, copied through a burnpack file
+/// (a clone would share batch norm's running statistics with the original).
+pub fn twins<M: ImageClassifier>(init: impl Fn(&Device) -> M, a: &Device, b: &Device) -> (M, M) {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("weights.bpk");
+    let reference = init(a);
+    zoo_core::save_weights(reference.clone(), &weights).unwrap();
+    let other = zoo_core::load_weights(init(b), &weights).unwrap();
+    (reference, other)
+}
+
 /// How far two outcomes may differ, each relative to the reference tensor's own scale.
 #[derive(Debug, Clone, Copy)]
 pub struct Tolerance {

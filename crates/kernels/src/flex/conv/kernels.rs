@@ -377,27 +377,20 @@ mod tests {
         let dy = values(g.out_len(), 5);
         let y = forward(&x, &w, None, false, &g);
         let dx = input_grad(&dy, &w, &g).unwrap();
-        let lhs: f64 = y
-            .iter()
-            .zip(&dy)
-            .map(|(a, b)| f64::from(*a) * f64::from(*b))
-            .sum();
-        let rhs: f64 = x
-            .iter()
-            .zip(&dx)
-            .map(|(a, b)| f64::from(*a) * f64::from(*b))
-            .sum();
+        let dot = |a: &[f32], b: &[f32]| -> f64 {
+            a.iter()
+                .zip(b)
+                .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                .sum()
+        };
+        let lhs = dot(&y, &dy);
+        let rhs = dot(&x, &dx);
         assert!(
             (lhs - rhs).abs() < 1e-4 * lhs.abs().max(1.0),
             "{lhs} vs {rhs}"
         );
         // <conv(x), dy> = <w, dw(x, dy)> as well.
-        let dw = weight_grad(&x, &dy, &g);
-        let rhs: f64 = w
-            .iter()
-            .zip(&dw)
-            .map(|(a, b)| f64::from(*a) * f64::from(*b))
-            .sum();
+        let rhs = dot(&w, &weight_grad(&x, &dy, &g));
         assert!(
             (lhs - rhs).abs() < 1e-4 * lhs.abs().max(1.0),
             "{lhs} vs {rhs}"

@@ -20,7 +20,7 @@ mod common;
 
 use burn::tensor::Device;
 use common::{
-    Check, Tolerance, assert_outcomes_match, fashion_batch, lecture_cnn, run, small_vgg16,
+    Check, Tolerance, assert_outcomes_match, fashion_batch, lecture_cnn, run, small_vgg16, twins,
 };
 use zoo_core::ImageClassifier;
 use zoo_kernels::with_kernels;

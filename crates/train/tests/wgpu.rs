@@ -25,7 +25,7 @@ mod common;
 
 use burn::tensor::{Device, DeviceKind};
 use common::{
-    Check, Tolerance, assert_outcomes_match, fashion_batch, lecture_cnn, run, small_vgg16,
+    Check, Tolerance, assert_outcomes_match, fashion_batch, lecture_cnn, run, small_vgg16, twins,
 };
 use zoo_core::ImageClassifier;
 use zoo_train::Backend;

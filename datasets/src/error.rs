@@ -99,6 +99,12 @@ pub enum DatasetError {
         /// What failed.
         reason: String,
     },
+    /// An explicit `--data-dir` that is a file, not a folder.
+    #[error("{}: not a folder (the data folder holds the dataset's files)", path.display())]
+    NotAFolder {
+        /// The path given.
+        path: PathBuf,
+    },
     /// The dataset is in none of the places searched.
     #[error("{dataset} not found (searched: {searched}); {hint}")]
     NotFound {

@@ -184,6 +184,18 @@ impl DatasetKind {
         }
     }
 
+    /// What a folder holding this dataset contains.
+    pub fn expected_files(self) -> &'static str {
+        match self {
+            DatasetKind::FashionMnist | DatasetKind::Mnist => {
+                "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each optionally .gz)"
+            }
+            DatasetKind::Cifar10 => "cifar-10-batches-bin/ or cifar-10-binary.tar.gz",
+            DatasetKind::Cifar100 => "cifar-100-binary/ or cifar-100-binary.tar.gz",
+            DatasetKind::Folder => "train/<class>/*.png|jpg and test/<class>/*.png|jpg",
+        }
+    }
+
     fn hint(self) -> String {
         let cache = cache_dir(self)
             .map(|d| d.display().to_string())
@@ -292,7 +304,17 @@ pub fn search_path(kind: DatasetKind, options: &LoadOptions) -> Vec<PathBuf> {
 }
 
 /// Finds and loads both splits of `kind`, searching [`search_path`].
+///
+/// An explicit [`LoadOptions::data_dir`] is used or refused: a file there, or a folder without
+/// the dataset (after a download into it, when downloading is on, failed), is an error; the
+/// shipped Fashion-MNIST subset stands in only when no folder was named.
 pub fn load(kind: DatasetKind, options: &LoadOptions) -> Result<LoadedDataset> {
+    if let Some(dir) = &options.data_dir
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(DatasetError::NotAFolder { path: dir.clone() });
+    }
     load_searching(kind, &search_path(kind, options), options)
 }
 
@@ -309,6 +331,8 @@ pub fn load_searching(
     };
     match dir {
         Some(dir) => load_from(kind, &dir, options),
+        // A folder the user named: that folder or an error, never other data.
+        None if options.data_dir.is_some() => Err(not_found(kind, searched)),
         None if kind == DatasetKind::FashionMnist => {
             let list: Vec<String> = searched.iter().map(|d| d.display().to_string()).collect();
             eprintln!(
@@ -331,7 +355,11 @@ fn not_found(kind: DatasetKind, searched: &[PathBuf]) -> DatasetError {
         } else {
             list.join(", ")
         },
-        hint: kind.hint(),
+        hint: format!(
+            "a data folder holds {}; {}",
+            kind.expected_files(),
+            kind.hint()
+        ),
     }
 }
 

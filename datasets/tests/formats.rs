@@ -277,6 +277,43 @@ fn not_found_says_where_it_looked_and_how_to_get_the_data() {
 }
 
 #[test]
+fn a_named_folder_is_used_or_refused_never_replaced_by_the_subset() {
+    // Fashion-MNIST, the dataset with a shipped subset to fall back on.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let typo = tmp.path().join("fashon-mnist");
+    for (dir, expected) in [
+        (&file, "not a folder"),
+        (&empty, "fashion-mnist not found"),
+        (&typo, "fashion-mnist not found"),
+    ] {
+        let options = LoadOptions {
+            data_dir: Some(dir.clone()),
+            ..opts()
+        };
+        let err = load(DatasetKind::FashionMnist, &options).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(expected), "{text}");
+        assert!(text.contains(&dir.display().to_string()), "{text}");
+        if expected != "not a folder" {
+            // What the folder should hold, so the user sees what is missing.
+            assert!(text.contains("train-images-idx3-ubyte"), "{text}");
+        }
+    }
+    // The same folder with the data in it is used.
+    write_idx_dataset(&empty, 6, 4, true);
+    let options = LoadOptions {
+        data_dir: Some(empty.clone()),
+        ..opts()
+    };
+    let data = load(DatasetKind::FashionMnist, &options).unwrap();
+    assert_eq!((data.train.len(), data.location), (6, Location::Dir(empty)));
+}
+
+#[test]
 fn fashion_mnist_falls_back_to_the_shipped_subset() {
     let empty = tempfile::tempdir().unwrap();
     let data = load_searching(DatasetKind::FashionMnist, &[empty.path().into()], &opts()).unwrap();

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 use zoo_datasets::DatasetKind;
 use zoo_train::{OptimizerKind, Schedule};
 
@@ -155,6 +156,29 @@ pub struct TrainArgs<A: Args> {
     /// The model's options.
     #[command(flatten)]
     pub model: A,
+}
+
+/// What `train --resume` may be given besides the run: the rest is fixed by the run's
+/// config.json.
+const RESUME_OPTIONS: [&str; 4] = ["resume", "artifact_dir", "epochs", "backend"];
+
+/// The options (as `--flag`s) given on the command line of `train --resume` that the run's
+/// config.json fixes, and that would otherwise be ignored.
+pub fn resume_conflicts(matches: &ArgMatches) -> Vec<String> {
+    let Some(("train", train)) = matches.subcommand() else {
+        return Vec::new();
+    };
+    if !train.get_flag("resume") {
+        return Vec::new();
+    }
+    train
+        .ids()
+        .map(|id| id.as_str())
+        .filter(|id| {
+            !RESUME_OPTIONS.contains(id) && train.value_source(id) == Some(ValueSource::CommandLine)
+        })
+        .map(|id| format!("--{}", id.replace('_', "-")))
+        .collect()
 }
 
 /// `eval` options.

@@ -62,16 +62,19 @@ fn device(chosen: Option<Backend>) -> anyhow::Result<Device> {
 }
 
 fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> anyhow::Result<()> {
-    let (config, loaded, dir) = if args.resume {
+    // One writer per run: the lock is held until training ends (or the process dies).
+    let (config, loaded, dir, _lock) = if args.resume {
         let dir = args.artifact_dir.as_deref().expect("clap requires it");
         zoo_train::train::prepare_artifact_dir(dir, true)?;
+        let lock = zoo_train::RunLock::acquire(dir)?;
         let mut config = TrainConfig::<F::Config>::load(dir, F::NAME)?;
-        if let Some(epochs) = args.epochs {
+        if let Some(epochs) = args.epochs.filter(|&e| e != config.epochs) {
+            println!("note: epochs {} -> {epochs} (--epochs)", config.epochs);
             config.epochs = epochs;
         }
         let folder_shape = (config.dataset == DatasetKind::Folder).then_some(config.image_shape);
         let loaded = load_dataset(config.dataset, config.data_dir.as_deref(), folder_shape)?;
-        (config, loaded, dir.to_path_buf())
+        (config, loaded, dir.to_path_buf(), lock)
     } else {
         let dataset = args.dataset.unwrap_or(F::DEFAULT_DATASET);
         // The directory is checked before any data is read; an empty one is removed again if
@@ -81,12 +84,15 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
             .clone()
             .unwrap_or_else(|| default_run_dir(F::NAME, dataset.id()));
         zoo_train::train::prepare_artifact_dir(&dir, false)?;
+        let lock = zoo_train::RunLock::acquire(&dir)?;
         let folder_shape = [3, args.image_size, args.image_size];
         let loaded = load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape))
             .and_then(|loaded| Ok((new_config::<F>(&args, dataset, &loaded)?, loaded)));
         match loaded {
-            Ok((config, loaded)) => (config, loaded, dir),
+            Ok((config, loaded)) => (config, loaded, dir, lock),
             Err(err) => {
+                drop(lock);
+                let _ = std::fs::remove_file(dir.join(zoo_train::run_lock::LOCK_FILE));
                 let _ = std::fs::remove_dir(&dir);
                 return Err(err);
             }

@@ -31,6 +31,15 @@ pub fn run<F: ModelFamily>() -> ExitCode {
         .name(F::NAME)
         .bin_name(F::NAME)
         .get_matches();
+    let conflicts = args::resume_conflicts(&matches);
+    if !conflicts.is_empty() {
+        eprintln!(
+            "error: --resume continues the run as its config.json says; {} cannot change there (only --epochs can): start a new run to change {}",
+            conflicts.join(", "),
+            if conflicts.len() == 1 { "it" } else { "them" }
+        );
+        return ExitCode::FAILURE;
+    }
     let cli = match Cli::<F::Args>::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(err) => err.exit(),

@@ -8,7 +8,7 @@
 //! A run's directory holds `config.json` (everything needed to rebuild the model and rerun),
 //! `checkpoint/{model,optim,scheduler}-<epoch>.bpk` (written atomically), `model-final.bpk`,
 //! `model-best.bpk` (lowest validation loss), `metrics.csv` and Burn's `experiment.log` and
-//! per-metric logs.
+//! per-metric logs; `.lock` is held by the process training into it ([`RunLock`]).
 
 pub mod backend;
 pub mod bench;
@@ -20,6 +20,7 @@ pub mod eval;
 pub mod family;
 pub mod predict;
 pub mod progress;
+pub mod run_lock;
 pub mod stats;
 pub mod train;
 
@@ -28,4 +29,5 @@ pub use config::{OptimizerKind, Schedule, TrainConfig};
 pub use eval::{EvalReport, evaluate};
 pub use family::{DataSpec, ModelFamily};
 pub use predict::{Prediction, predict};
+pub use run_lock::RunLock;
 pub use train::{MODEL_BEST, MODEL_FINAL, TrainReport, load_run_model, train};

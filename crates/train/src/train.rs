@@ -85,8 +85,8 @@ fn optimizer<C>(config: &TrainConfig<C>) -> ModuleOptimizer {
     let decay =
         (config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
     match config.optimizer {
+        // Burn's Adam (fused into one pass per parameter on flex, same state record), with
         // Keras' epsilon, so the lecture's model trains as it does there.
-        // Burn's Adam, fused into one pass per parameter on flex (same state record).
         OptimizerKind::Adam => FusedAdamConfig::new()
             .with_epsilon(1e-7)
             .with_weight_decay(decay.as_ref().map(|d| d.penalty))

@@ -183,6 +183,9 @@ fn a_killed_run_resumes_and_matches_an_uninterrupted_one() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    // A second writer while the first trains: refused, naming the first.
+    let second = ["train", "--resume", "--artifact-dir", k];
+    refused(&second, 1, &format!("process {} is training", child.id()));
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(
@@ -192,6 +195,21 @@ fn a_killed_run_resumes_and_matches_an_uninterrupted_one() {
     let before_resume = metrics(&killed);
     assert!(!before_resume.is_empty(), "epoch 1 is in metrics.csv");
 
+    // Options config.json fixes are refused, not silently ignored.
+    refused(
+        &[
+            "train",
+            "--resume",
+            "--artifact-dir",
+            k,
+            "--batch-size",
+            "32",
+            "--seed",
+            "7",
+        ],
+        1,
+        "--batch-size, --seed cannot change",
+    );
     let out = ok(&["train", "--resume", "--artifact-dir", k]);
     assert!(out.contains("resuming"), "{out}");
     let (a, b) = (metrics(&whole), metrics(&killed));
@@ -272,6 +290,15 @@ fn bad_arguments_are_refused_with_one_line() {
         &["train", "--resume", "--artifact-dir", d],
         1,
         "nothing to resume",
+    );
+    // A data folder the user names is that folder or an error, never the shipped subset.
+    let not_a_folder = tmp.path().join("images.gz");
+    std::fs::write(&not_a_folder, b"x").unwrap();
+    let not_a_folder = not_a_folder.to_str().unwrap();
+    refused(
+        &["train", "--artifact-dir", d, "--data-dir", not_a_folder],
+        1,
+        "not a folder",
     );
     refused(&["eval", "--run", d], 1, "config.json");
     assert!(!Path::new(d).join("config.json").exists());

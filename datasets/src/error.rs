@@ -99,6 +99,16 @@ pub enum DatasetError {
         /// What failed.
         reason: String,
     },
+    /// A dataset too large for the memory that can be reserved.
+    #[error("{}: {images} images need {megabytes} MB of memory, which cannot be reserved", path.display())]
+    OutOfMemory {
+        /// The dataset's folder.
+        path: PathBuf,
+        /// Number of images.
+        images: usize,
+        /// The memory they need, decoded.
+        megabytes: usize,
+    },
     /// An explicit `--data-dir` that is a file, not a folder.
     #[error("{}: not a folder (the data folder holds the dataset's files)", path.display())]
     NotAFolder {

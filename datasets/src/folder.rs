@@ -2,6 +2,7 @@
 //! `ImageFolder` layout), decoded and resized into memory.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use image::imageops::FilterType;
 
@@ -31,7 +32,13 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
 /// resizing with a triangle filter when its size differs.
 pub fn decode_image(path: &Path, shape: [usize; 3]) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).map_err(|e| DatasetError::io(path, e))?;
-    let img = image::load_from_memory(&bytes).map_err(|e| DatasetError::Image {
+    decode_image_bytes(path, &bytes, shape)
+}
+
+/// Decodes the bytes of an image file (`path` names them in the error) into `shape`, as
+/// [`decode_image`] does.
+pub fn decode_image_bytes(path: &Path, bytes: &[u8], shape: [usize; 3]) -> Result<Vec<u8>> {
+    let img = image::load_from_memory(bytes).map_err(|e| DatasetError::Image {
         path: path.into(),
         reason: e.to_string(),
     })?;
@@ -65,7 +72,9 @@ pub fn image_to_chw(img: &image::DynamicImage, shape: [usize; 3]) -> Vec<u8> {
 ///
 /// Classes are the sub-folder names in sorted order (labels 0, 1, ...), as torchvision does.
 /// Refuses a folder without class folders, a class folder without images, and any image that
-/// cannot be decoded.
+/// cannot be decoded (naming the file), all before any training starts. Memory stays at the
+/// decoded set (`n * c * h * w` bytes, reserved once) plus one file; a load that takes more than
+/// a few seconds reports its progress on stderr.
 pub fn load_image_folder(name: &str, root: &Path, shape: [usize; 3]) -> Result<ImageSet> {
     if shape[0] != 1 && shape[0] != 3 {
         return Err(DatasetError::Invalid(format!(
@@ -84,23 +93,19 @@ pub fn load_image_folder(name: &str, root: &Path, shape: [usize; 3]) -> Result<I
         });
     }
     let mut classes = Vec::new();
-    let mut pixels = Vec::new();
-    let mut labels = Vec::new();
+    let mut files = Vec::new();
     for (label, dir) in class_dirs.iter().enumerate() {
-        let files: Vec<PathBuf> = sorted_entries(dir)?
+        let images: Vec<PathBuf> = sorted_entries(dir)?
             .into_iter()
-            .filter(|p| p.is_file() && is_image(p))
+            .filter(|p| is_image(p) && p.is_file())
             .collect();
-        if files.is_empty() {
+        if images.is_empty() {
             return Err(DatasetError::EmptyFolder {
                 path: dir.clone(),
                 reason: "class folder holds no PNG or JPEG image".into(),
             });
         }
-        for file in files {
-            pixels.extend(decode_image(&file, shape)?);
-            labels.push(label as u16);
-        }
+        files.extend(images.into_iter().map(|file| (file, label as u16)));
         classes.push(
             dir.file_name()
                 .unwrap_or_default()
@@ -108,5 +113,72 @@ pub fn load_image_folder(name: &str, root: &Path, shape: [usize; 3]) -> Result<I
                 .into_owned(),
         );
     }
+    let per_image: usize = shape.iter().product();
+    let mut pixels = Vec::new();
+    pixels
+        .try_reserve_exact(files.len() * per_image)
+        .map_err(|_| DatasetError::OutOfMemory {
+            path: root.into(),
+            images: files.len(),
+            megabytes: files.len() * per_image / 1_000_000,
+        })?;
+    let mut progress = Progress::new(root, files.len());
+    let mut labels = Vec::with_capacity(files.len());
+    for (i, (file, label)) in files.iter().enumerate() {
+        pixels.extend(decode_image(file, shape)?);
+        labels.push(*label);
+        progress.update(i + 1);
+    }
+    progress.finish();
     ImageSet::new(name, shape, pixels, labels, classes)
+}
+
+/// A progress line on stderr for loads that take a while: none for the first seconds, then
+/// one every few seconds and one at the end.
+struct Progress<'a> {
+    root: &'a Path,
+    total: usize,
+    started: Instant,
+    last: Instant,
+    shown: bool,
+}
+
+impl<'a> Progress<'a> {
+    const FIRST: Duration = Duration::from_secs(2);
+    const EVERY: Duration = Duration::from_secs(5);
+
+    fn new(root: &'a Path, total: usize) -> Self {
+        let now = Instant::now();
+        Self {
+            root,
+            total,
+            started: now,
+            last: now,
+            shown: false,
+        }
+    }
+
+    fn update(&mut self, done: usize) {
+        let due = if self.shown { Self::EVERY } else { Self::FIRST };
+        if done.is_multiple_of(256) && self.last.elapsed() >= due {
+            eprintln!(
+                "loading {}: {done} / {} images",
+                self.root.display(),
+                self.total
+            );
+            self.last = Instant::now();
+            self.shown = true;
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprintln!(
+                "loaded {}: {} images in {:.1} s",
+                self.root.display(),
+                self.total,
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
 }

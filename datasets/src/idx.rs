@@ -86,11 +86,11 @@ pub fn parse_idx(path: &Path, bytes: &[u8], expected_rank: usize) -> Result<IdxA
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
-    let count = dims
+    let expected = dims
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .and_then(|count| count.checked_add(header))
         .ok_or_else(|| DatasetError::format(path, format!("IDX dimensions {dims:?} overflow")))?;
-    let expected = header + count;
     match bytes.len().cmp(&expected) {
         std::cmp::Ordering::Less => Err(DatasetError::Truncated {
             path: path.into(),

@@ -81,6 +81,23 @@ fn wrong_magic_is_refused() {
     );
 }
 
+/// Found by reading for the fuzz campaign: dimensions whose product fits in 64 bits but not
+/// once the 16-byte header is added wrapped around (a panic with overflow checks, a wrong
+/// "trailing bytes" error without). The input is also in fuzz/corpus/idx/.
+#[test]
+fn idx_dimensions_that_overflow_with_the_header_are_refused() {
+    // 65535 * 42009217 * 6700417 = 2^64 - 1.
+    let dims = [65535u32, 42009217, 6700417];
+    let mut bytes = vec![0, 0, 8, 3];
+    for d in dims {
+        bytes.extend(d.to_be_bytes());
+    }
+    let err = zoo_datasets::idx::parse_idx(std::path::Path::new("big.idx"), &bytes, 3)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("big.idx") && err.contains("overflow"), "{err}");
+}
+
 #[test]
 fn image_and_label_counts_must_agree() {
     let dir = tempfile::tempdir().unwrap();

@@ -23,4 +23,6 @@ pub use error::ConfigError;
 pub use paths::param_paths;
 pub use summary::{LayerInfo, ModelSummary};
 pub use tap::{ActivationTap, BlockActivation, LayerTap, NoTap, SummaryTap};
-pub use weights::{load_record, load_weights, record_message, save_weights, write_atomic};
+pub use weights::{
+    fit_record, load_record, load_weights, parse_record, record_message, save_weights, write_atomic,
+};

@@ -13,6 +13,11 @@ use burn::tensor::Bytes;
 pub fn load_record(path: &Path) -> Result<ModuleRecord, RecordError> {
     let bytes =
         std::fs::read(path).map_err(|e| RecordError::Io(format!("{}: {e}", path.display())))?;
+    parse_record(path, bytes)
+}
+
+/// Parses the bytes of a burnpack weights file; `path` names them in the error.
+pub fn parse_record(path: &Path, bytes: Vec<u8>) -> Result<ModuleRecord, RecordError> {
     ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
         RecordError::Io(format!(
             "{}: not a burnpack weights file ({})",
@@ -32,14 +37,29 @@ pub fn record_message(e: &RecordError) -> &str {
 /// Loads weights from `path` into `model`: a missing, corrupt or mismatched file (other model,
 /// other number of classes) is an error naming the file.
 pub fn load_weights<M: Module>(model: M, path: &Path) -> Result<M, RecordError> {
-    let record = load_record(path)?;
-    model.try_load_record(record).map_err(|e| {
-        RecordError::Validation(format!(
-            "{}: weights do not fit this model ({})",
-            path.display(),
-            record_message(&e)
-        ))
-    })
+    fit_record(model, path, load_record(path)?)
+}
+
+/// Loads a parsed record into `model`, refusing one that does not fit; `path` names the record's
+/// file in the error.
+///
+/// Tensors stored in another numeric type (f16 or f64 weights, or integers) are cast to the
+/// parameter's, as PyTorch's `load_state_dict` does. Burn's default would build a float tensor
+/// of the stored type and panic on an integer one (found by the `burnpack` fuzz target).
+pub fn fit_record<M: Module>(
+    model: M,
+    path: &Path,
+    record: ModuleRecord,
+) -> Result<M, RecordError> {
+    model
+        .try_load_record(record.cast_to_module_dtype())
+        .map_err(|e| {
+            RecordError::Validation(format!(
+                "{}: weights do not fit this model ({})",
+                path.display(),
+                record_message(&e)
+            ))
+        })
 }
 
 /// Writes bytes to `path` atomically: a temporary file in the same folder, flushed to disk, then

@@ -106,6 +106,26 @@ impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
         if self.train_limit == Some(0) {
             bail!("--train-limit must be at least 1");
         }
+        if self.classes.is_empty() {
+            bail!("the run has no class names");
+        }
+        for (what, shape) in [("image", self.image_shape), ("input", self.input_shape)] {
+            let [c, h, w] = shape;
+            if !matches!(c, 1 | 3) || !(1..=MAX_SIDE).contains(&h) || !(1..=MAX_SIDE).contains(&w) {
+                bail!(
+                    "{what} shape {shape:?}: expected 1 or 3 channels and sides of 1 to {MAX_SIDE} pixels"
+                );
+            }
+        }
+        if let Some(aug) = &self.augmentation {
+            let side = self.input_shape[1].min(self.input_shape[2]);
+            if aug.crop_padding > side {
+                bail!(
+                    "augmentation crop padding {} exceeds the input's side ({side})",
+                    aug.crop_padding
+                );
+            }
+        }
         if self.warmup_epochs >= self.epochs && self.schedule == Schedule::Cosine {
             bail!(
                 "--warmup-epochs ({}) must be below --epochs ({})",
@@ -123,7 +143,8 @@ impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
         zoo_core::write_atomic(&path, &json).with_context(|| format!("writing {}", path.display()))
     }
 
-    /// Reads `<dir>/config.json`, refusing a run of another model family.
+    /// Reads `<dir>/config.json`, refusing a run of another model family or values that
+    /// [`validate`](Self::validate) refuses.
     pub fn load(dir: &Path, family: &str) -> anyhow::Result<Self> {
         let path = dir.join(CONFIG_FILE);
         let text = std::fs::read_to_string(&path).with_context(|| {
@@ -133,7 +154,13 @@ impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
                 dir.display()
             )
         })?;
-        let value: serde_json::Value = serde_json::from_str(&text)
+        Self::parse(&path, &text, family)
+    }
+
+    /// Parses the text of a `config.json` (`path` names it in errors), as [`load`](Self::load)
+    /// does.
+    pub fn parse(path: &Path, text: &str, family: &str) -> anyhow::Result<Self> {
+        let value: serde_json::Value = serde_json::from_str(text)
             .with_context(|| format!("{}: not valid JSON", path.display()))?;
         let found = value.get("family").and_then(|f| f.as_str()).unwrap_or("?");
         if found != family {
@@ -142,10 +169,17 @@ impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
                 path.display()
             );
         }
-        serde_json::from_value(value)
-            .with_context(|| format!("{}: not a {family} run configuration", path.display()))
+        let config: Self = serde_json::from_value(value)
+            .with_context(|| format!("{}: not a {family} run configuration", path.display()))?;
+        config
+            .validate()
+            .with_context(|| format!("{}: invalid run configuration", path.display()))?;
+        Ok(config)
     }
 }
+
+/// The largest image side a run may declare (ImageNet models take 224; this leaves room).
+pub const MAX_SIDE: usize = 4096;
 
 /// The configuration file of a run.
 pub const CONFIG_FILE: &str = "config.json";
@@ -158,5 +192,98 @@ pub fn default_augmentation(dataset: DatasetKind, seed: u64) -> Option<Augmentat
             Some(Augmentation::cifar(seed))
         }
         DatasetKind::Mnist | DatasetKind::FashionMnist => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's config.json as `train` writes it (the model part is opaque here).
+    fn written() -> serde_json::Value {
+        let config = TrainConfig {
+            family: "lecture-cnn".into(),
+            model: serde_json::json!({"num_classes": 10}),
+            dataset: DatasetKind::FashionMnist,
+            data_dir: None,
+            classes: (0..10).map(|i| format!("c{i}")).collect(),
+            image_shape: [1, 28, 28],
+            input_shape: [1, 32, 32],
+            normalization: DatasetKind::FashionMnist.normalization(),
+            augmentation: Some(Augmentation::cifar(1)),
+            train_limit: None,
+            validation_split: 0.0,
+            epochs: 2,
+            batch_size: 64,
+            learning_rate: 1e-3,
+            optimizer: OptimizerKind::Adam,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            schedule: Schedule::Constant,
+            warmup_epochs: 0,
+            seed: 1,
+            patience: None,
+            workers: 1,
+        };
+        serde_json::to_value(&config).unwrap()
+    }
+
+    fn parse(value: &serde_json::Value) -> anyhow::Result<TrainConfig<serde_json::Value>> {
+        TrainConfig::parse(
+            Path::new("run/config.json"),
+            &value.to_string(),
+            "lecture-cnn",
+        )
+    }
+
+    #[test]
+    fn a_written_config_reads_back() {
+        let config = parse(&written()).unwrap();
+        assert_eq!((config.epochs, config.batch_size), (2, 64));
+    }
+
+    #[test]
+    fn an_edited_config_with_impossible_values_is_refused_naming_the_file() {
+        let cases: [(&str, serde_json::Value, &str); 7] = [
+            ("batch_size", 0.into(), "--batch-size must be at least 1"),
+            ("classes", serde_json::json!([]), "no class names"),
+            (
+                "image_shape",
+                serde_json::json!([2, 28, 28]),
+                "image shape [2, 28, 28]",
+            ),
+            (
+                "input_shape",
+                serde_json::json!([1, 0, 32]),
+                "input shape [1, 0, 32]",
+            ),
+            (
+                "augmentation",
+                serde_json::json!({"crop_padding": 1u64 << 40, "horizontal_flip": true, "seed": 1}),
+                "crop padding",
+            ),
+            (
+                "family",
+                "vgg16".into(),
+                "trained a vgg16 model, not lecture-cnn",
+            ),
+            (
+                "epochs",
+                "many".into(),
+                "not a lecture-cnn run configuration",
+            ),
+        ];
+        for (field, value, needle) in cases {
+            let mut config = written();
+            config[field] = value;
+            let err = format!("{:#}", parse(&config).unwrap_err());
+            assert!(err.contains("run/config.json"), "{field}: {err}");
+            assert!(err.contains(needle), "{field}: {err}");
+        }
+        let err = format!(
+            "{:#}",
+            TrainConfig::<serde_json::Value>::parse(Path::new("c.json"), "{", "x").unwrap_err()
+        );
+        assert!(err.contains("c.json: not valid JSON"), "{err}");
     }
 }

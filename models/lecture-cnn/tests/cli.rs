@@ -351,6 +351,19 @@ fn corrupt_or_foreign_weights_are_clear_errors() {
         1,
         "model-1.bpk",
     );
+    // A config.json edited to name fewer classes than its model predicts.
+    let config_path = dir.join("config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["classes"].as_array_mut().unwrap().pop();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let shirt = tmp.path().join("shirt.png");
+    image::GrayImage::new(28, 28).save(&shirt).unwrap();
+    refused(
+        &["predict", "--run", d, shirt.to_str().unwrap()],
+        1,
+        "the run names 9 classes, its model predicts 10",
+    );
 }
 
 #[test]

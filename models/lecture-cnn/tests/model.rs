@@ -163,3 +163,37 @@ fn invalid_configs_are_errors_not_panics() {
             .is_err()
     );
 }
+
+/// A weights file whose first tensor claims another element type (the CBOR text `F32` in the
+/// burnpack header patched): integers of the same width are cast like PyTorch's
+/// `load_state_dict` does, a width that disagrees with the stored bytes is an error naming the
+/// file; neither panics (the `burnpack` fuzz target found the integer case panicking in Burn).
+#[test]
+fn weights_stored_as_another_element_type_are_cast_or_refused_not_a_panic() {
+    let d = device();
+    let config = LectureCnnConfig::new(10).with_in_channels(1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.bpk");
+    zoo_core::save_weights(config.init(&d).unwrap(), &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"\x63F32")
+        .expect("a dtype in the header");
+    for (dtype, loads) in [(b"I32", true), (b"F64", false)] {
+        let mut patched = bytes.clone();
+        patched[at + 1..at + 4].copy_from_slice(dtype);
+        let file = dir
+            .path()
+            .join(format!("{}.bpk", String::from_utf8_lossy(dtype)));
+        std::fs::write(&file, &patched).unwrap();
+        let result = zoo_core::load_weights(config.init(&d).unwrap(), &file);
+        match result {
+            Ok(_) => assert!(loads, "{dtype:?} loaded"),
+            Err(e) => {
+                assert!(!loads, "{dtype:?}: {e}");
+                assert!(e.to_string().contains(&file.display().to_string()), "{e}");
+            }
+        }
+    }
+}

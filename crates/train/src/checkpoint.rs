@@ -45,7 +45,13 @@ impl<R: Checkpoint> Checkpointer<R> for AtomicCheckpointer {
         let bytes = record
             .checkpoint_into_bytes()
             .map_err(CheckpointerError::Record)?;
-        zoo_core::write_atomic(&self.path(epoch), &bytes).map_err(CheckpointerError::IOError)
+        let path = self.path(epoch);
+        zoo_core::write_atomic(&path, &bytes).map_err(|e| {
+            CheckpointerError::IOError(std::io::Error::new(
+                e.kind(),
+                format!("writing {}: {e}", path.display()),
+            ))
+        })
     }
 
     fn delete(&self, epoch: usize) -> Result<(), CheckpointerError> {

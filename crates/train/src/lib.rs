@@ -21,6 +21,7 @@ pub mod family;
 pub mod predict;
 pub mod progress;
 pub mod run_lock;
+pub mod signals;
 pub mod stats;
 pub mod train;
 

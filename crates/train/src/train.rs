@@ -32,6 +32,7 @@ use crate::config::{OptimizerKind, Schedule, TrainConfig};
 use crate::data::{RunData, batches, eval_loader, train_loader};
 use crate::family::ModelFamily;
 use crate::progress::{EpochLogger, PlainRenderer};
+use crate::signals::StopOnSignal;
 use crate::stats::{CSV_HEADER, EpochRow, RunStats, read_metrics};
 
 /// The final weights of a run.
@@ -188,7 +189,9 @@ fn check_checkpoint<F: ModelFamily>(
 /// Trains `config` on `device`, writing everything into `dir`.
 ///
 /// With `resume`, continues from the last epoch whose checkpoint is complete. Returns an
-/// error (after the last good weights are on disk) when the loss stops being finite.
+/// error (after the last good weights are on disk) when the loss stops being finite, when a
+/// checkpoint cannot be written (disk full, run directory gone), or on Ctrl-C / SIGTERM (see
+/// [`StopOnSignal`]): the run then keeps its last complete checkpoint and no final weights.
 pub fn train<F: ModelFamily>(
     config: &TrainConfig<F::Config>,
     data: RunData,
@@ -248,7 +251,7 @@ pub fn train<F: ModelFamily>(
     )
     .with_metric_logger(FileMetricLogger::new(dir))
     .with_metric_logger(EpochLogger::new(stats.clone(), config.epochs, !terminal))
-    .with_interrupter(interrupter)
+    .with_interrupter(interrupter.clone())
     .num_epochs(config.epochs)
     .summary();
     if let Some(patience) = config.patience {
@@ -273,21 +276,44 @@ pub fn train<F: ModelFamily>(
     }
 
     let learner = Learner::new(model, optimizer(config), scheduler(config, train_batches)?);
+    let signals = StopOnSignal::install(interrupter.clone())
+        .context("cannot watch for Ctrl-C and SIGTERM")?;
     let result = training.launch(learner);
+    drop(signals);
 
+    let kept = || match last_complete_epoch(&checkpoints) {
+        Some(e) => format!(
+            "the last good weights are in {} (epoch {e})",
+            checkpoint_path(&checkpoints, "model", e).display()
+        ),
+        None => "no epoch finished, so no weights were saved".into(),
+    };
     if let Some(at) = stats.non_finite() {
-        let last = last_complete_epoch(&checkpoints);
-        let kept = match last {
-            Some(e) => format!(
-                "the last good weights are in {} (epoch {e})",
-                checkpoint_path(&checkpoints, "model", e).display()
-            ),
-            None => "no epoch finished, so no weights were saved".into(),
-        };
         bail!(
-            "training stopped: the loss became NaN or infinite at epoch {} batch {}; {kept}. Lower the learning rate and resume or restart.",
+            "training stopped: the loss became NaN or infinite at epoch {} batch {}; {}. Lower the learning rate and resume or restart.",
             at.epoch,
-            at.batch
+            at.batch,
+            kept()
+        );
+    }
+    if let Some(error) = &result.error {
+        // Burn's metric logger recreates its log folders, so look for the run's own file.
+        if !dir.join(crate::config::CONFIG_FILE).is_file() {
+            bail!(
+                "training stopped: {} was removed while training; nothing of the run is left ({error})",
+                dir.display()
+            );
+        }
+        bail!(
+            "training stopped: {error}; {}. Fix the cause, then continue with --resume.",
+            kept()
+        );
+    }
+    if let Some(interrupted) = &result.interrupted {
+        bail!(
+            "training interrupted ({}); {}. Continue with --resume.",
+            interrupted.reason.as_deref().unwrap_or("stopped"),
+            kept()
         );
     }
 
@@ -334,6 +360,14 @@ pub fn load_run_model<F: ModelFamily>(
 ) -> anyhow::Result<F::Model> {
     let path = dir.join(file);
     let model = F::init(&config.model, device)?;
+    if zoo_core::ImageClassifier::num_classes(&model) != config.classes.len() {
+        anyhow::bail!(
+            "{}: the run names {} classes, its model predicts {}",
+            dir.join(crate::config::CONFIG_FILE).display(),
+            config.classes.len(),
+            zoo_core::ImageClassifier::num_classes(&model)
+        );
+    }
     let model = zoo_core::load_weights(model, &path)
         .map_err(|e| anyhow::anyhow!("{}", zoo_core::record_message(&e)))?;
     Ok(model.valid())

@@ -111,3 +111,29 @@ pub fn run_ok(binary: &str, args: &[&str]) -> String {
     assert!(out.status.success(), "{args:?} failed:\n{text}");
     text
 }
+
+/// Waits until the three records of `epoch`'s checkpoint (`model`, `optim`, `scheduler`) are in
+/// `<run>/checkpoint/` while `child` trains into `run`, failing the test if it ends first or
+/// takes more than ten minutes.
+pub fn wait_for_checkpoint(child: &mut std::process::Child, run: &std::path::Path, epoch: usize) {
+    let files: Vec<_> = ["model", "optim", "scheduler"]
+        .iter()
+        .map(|name| run.join("checkpoint").join(format!("{name}-{epoch}.bpk")))
+        .collect();
+    let start = std::time::Instant::now();
+    while !files.iter().all(|p| p.is_file()) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(600),
+            "no checkpoint of epoch {epoch} in {}",
+            run.display()
+        );
+        assert!(
+            child
+                .try_wait()
+                .expect("the child can be waited on")
+                .is_none(),
+            "training ended before epoch {epoch} was checkpointed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

@@ -4,9 +4,8 @@
 
 #![cfg(feature = "cli")]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
 
 use zoo_core::testing::cli_command;
 
@@ -169,20 +168,7 @@ fn a_killed_run_resumes_and_matches_an_uninterrupted_one() {
         .spawn()
         .unwrap();
     // SIGKILL as soon as epoch 1 is checkpointed, in the middle of epoch 2.
-    let ckpt = killed.join("checkpoint");
-    let epoch1: Vec<PathBuf> = ["model-1.bpk", "optim-1.bpk", "scheduler-1.bpk"]
-        .iter()
-        .map(|f| ckpt.join(f))
-        .collect();
-    let start = Instant::now();
-    while !epoch1.iter().all(|p| p.is_file()) {
-        assert!(start.elapsed() < Duration::from_secs(300), "no checkpoint");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "finished before the kill"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    zoo_core::testing::wait_for_checkpoint(&mut child, &killed, 1);
     // A second writer while the first trains: refused, naming the first.
     let second = ["train", "--resume", "--artifact-dir", k];
     refused(&second, 1, &format!("process {} is training", child.id()));
@@ -246,8 +232,12 @@ fn a_diverging_loss_stops_the_run_naming_epoch_and_batch() {
             "2000",
             "--optimizer",
             "sgd",
+            // Momentum 0.9 at this rate diverged in 18 of 24 runs (the other 6 trained dead ReLUs
+            // to a constant loss); 0.99 diverged in 20 of 20, at batch 7 to 13.
             "--learning-rate",
             "1",
+            "--momentum",
+            "0.99",
             "--artifact-dir",
             d,
         ],

@@ -10,7 +10,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use zoo_core::testing::cli_command;
 
@@ -53,20 +52,6 @@ fn run(args: &[String]) -> Output {
         .args(args)
         .output()
         .expect("the binary runs")
-}
-
-/// Waits until the three records of `epoch`'s checkpoint are on disk.
-fn wait_for_checkpoint(child: &mut Child, dir: &Path, epoch: usize) {
-    let files = checkpoint_files(dir, epoch);
-    let start = Instant::now();
-    while !files.iter().all(|p| p.is_file()) {
-        assert!(start.elapsed() < Duration::from_secs(600), "no checkpoint");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "ended before epoch {epoch} was saved"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn checkpoint_files(dir: &Path, epoch: usize) -> Vec<PathBuf> {
@@ -149,7 +134,7 @@ fn stopped_by(name: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     let mut child = spawn(&train_args(&dir));
-    wait_for_checkpoint(&mut child, &dir, 1);
+    zoo_core::testing::wait_for_checkpoint(&mut child, &dir, 1);
     signal(&child, name);
     let out = child.wait_with_output().unwrap();
     let stderr = assert_one_line_error(&out, &format!("training interrupted (SIG{name})"));
@@ -182,7 +167,7 @@ fn a_run_directory_deleted_while_training_stops_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     let mut child = spawn(&train_args(&dir));
-    wait_for_checkpoint(&mut child, &dir, 1);
+    zoo_core::testing::wait_for_checkpoint(&mut child, &dir, 1);
     std::fs::remove_dir_all(&dir).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_one_line_error(&out, "was removed while training");

@@ -222,7 +222,9 @@ impl RunStats {
         totals
     }
 
-    /// The finished epoch's row; appended to `metrics.csv` once.
+    /// The finished epoch's row; appended to `metrics.csv` once, unless training was stopped
+    /// during the epoch (Ctrl-C, a failed checkpoint, a non-finite loss): its validation is then
+    /// partial and its checkpoint is not written, so neither is its row.
     pub fn finish_epoch(&self, epoch: usize, seconds: f64) -> std::io::Result<EpochRow> {
         let train = self.totals(StepSplit::Train, epoch);
         let valid = self.totals(StepSplit::Valid, epoch);
@@ -237,6 +239,7 @@ impl RunStats {
         };
         let mut s = self.inner.lock().expect("stats lock");
         if epoch > s.rows_written
+            && !self.interrupter.should_stop()
             && let Some(path) = &self.csv
         {
             let new = !path.exists();
@@ -308,6 +311,21 @@ mod tests {
         let rows = read_metrics(&csv).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(stats.totals(StepSplit::Train, 2).items, 10);
+    }
+
+    #[test]
+    fn an_epoch_cut_short_writes_no_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("metrics.csv");
+        let interrupter = Interrupter::new();
+        let stats = RunStats::new(1, 1, 0, interrupter.clone(), Some(csv.clone()));
+        assert!(stats.record(StepSplit::Train, 10, 1.0, 5));
+        assert!(stats.record(StepSplit::Valid, 4, 0.5, 2));
+        stats.finish_epoch(1, 1.0).unwrap();
+        assert!(stats.record(StepSplit::Train, 10, 1.0, 5));
+        interrupter.stop(Some("SIGTERM"));
+        stats.finish_epoch(2, 1.0).unwrap();
+        assert_eq!(read_metrics(&csv).unwrap().len(), 1);
     }
 
     #[test]

@@ -15,14 +15,16 @@ use zoo_core::testing::cli_command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lecture-cnn");
 
-/// A short real run: 192 Fashion-MNIST training images, 64 for validation, 3 epochs.
-fn train_args(dir: &Path) -> Vec<String> {
+/// A short real run: 3 epochs on the first `images` Fashion-MNIST training images, a quarter of
+/// them held out for validation.
+fn train_args(dir: &Path, images: usize) -> Vec<String> {
+    let images = images.to_string();
     let mut args: Vec<String> = [
         "train",
         "--epochs",
         "3",
         "--train-limit",
-        "256",
+        &images,
         "--validation-split",
         "0.25",
         "--seed",
@@ -133,7 +135,8 @@ fn signal(child: &Child, name: &str) {
 fn stopped_by(name: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
-    let mut child = spawn(&train_args(&dir));
+    // Epoch 2 (1,500 images) lasts long enough for the signal to land in it.
+    let mut child = spawn(&train_args(&dir, 2000));
     zoo_core::testing::wait_for_checkpoint(&mut child, &dir, 1);
     signal(&child, name);
     let out = child.wait_with_output().unwrap();
@@ -166,7 +169,7 @@ fn ctrl_c_stops_cleanly_and_the_run_resumes() {
 fn a_run_directory_deleted_while_training_stops_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
-    let mut child = spawn(&train_args(&dir));
+    let mut child = spawn(&train_args(&dir, 256));
     zoo_core::testing::wait_for_checkpoint(&mut child, &dir, 1);
     std::fs::remove_dir_all(&dir).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -235,7 +238,7 @@ fn a_full_disk_while_checkpointing_keeps_the_last_good_checkpoint() {
         return;
     };
     let dir = disk.path().join("run");
-    let out = run(&train_args(&dir));
+    let out = run(&train_args(&dir, 256));
     let stderr = assert_one_line_error(&out, "No space left on device");
     assert!(
         stderr.contains("-2.bpk: No space left"),
@@ -268,7 +271,7 @@ fn a_read_only_run_directory_is_refused_before_training() {
         return;
     };
     let dir = disk.path().join("run");
-    let mut args = train_args(&dir);
+    let mut args = train_args(&dir, 256);
     args[2] = "1".into();
     assert!(run(&args).status.success());
     let before = std::fs::read(dir.join("model-final.bpk")).unwrap();

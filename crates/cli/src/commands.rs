@@ -65,7 +65,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
     // One writer per run: the lock is held until training ends (or the process dies).
     let (config, loaded, dir, _lock) = if args.resume {
         let dir = args.artifact_dir.as_deref().expect("clap requires it");
-        zoo_train::train::prepare_artifact_dir(dir, true)?;
+        zoo_train::run_dir::prepare_artifact_dir(dir, true)?;
         let lock = zoo_train::RunLock::acquire(dir)?;
         let mut config = TrainConfig::<F::Config>::load(dir, F::NAME)?;
         if let Some(epochs) = args.epochs.filter(|&e| e != config.epochs) {
@@ -83,7 +83,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
             .artifact_dir
             .clone()
             .unwrap_or_else(|| default_run_dir(F::NAME, dataset.id()));
-        zoo_train::train::prepare_artifact_dir(&dir, false)?;
+        zoo_train::run_dir::prepare_artifact_dir(&dir, false)?;
         let lock = zoo_train::RunLock::acquire(&dir)?;
         let folder_shape = [3, args.image_size, args.image_size];
         let loaded = load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape))

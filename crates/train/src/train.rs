@@ -1,5 +1,5 @@
-//! A training run with Burn's `SupervisedTraining` and `Learner`: artifacts, resume, the
-//! non-finite-loss stop, best and final weights.
+//! A training run with Burn's `SupervisedTraining` and `Learner`: the learner and its
+//! checkpointers, the stops (non-finite loss, failed checkpoint, Ctrl-C), best and final weights.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -7,16 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use burn::lr_scheduler::LrSchedulerConfig;
-use burn::lr_scheduler::constant::ConstantLr;
-use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
-use burn::lr_scheduler::linear::LinearLrSchedulerConfig;
-use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
-use burn::lr_scheduler::sequential::SequentialLrSchedulerConfig;
 use burn::module::Module;
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{ModuleOptimizer, SgdConfig};
 use burn::tensor::Device;
 use burn::train::logger::FileMetricLogger;
 use burn::train::metric::store::{Aggregate, Direction, Split};
@@ -24,16 +15,17 @@ use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{
     Interrupter, Learner, MetricEarlyStoppingStrategy, StoppingCondition, SupervisedTraining,
 };
-use zoo_kernels::FusedAdamConfig;
 
 use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, checkpoint_path, last_complete_epoch};
 use crate::classifier::Classifier;
-use crate::config::{OptimizerKind, Schedule, TrainConfig};
+use crate::config::TrainConfig;
 use crate::data::{RunData, batches, eval_loader, train_loader};
 use crate::family::ModelFamily;
+use crate::optim::{optimizer, scheduler};
 use crate::progress::{EpochLogger, PlainRenderer};
+use crate::resume::{check_checkpoint, truncate_metrics};
 use crate::signals::StopOnSignal;
-use crate::stats::{CSV_HEADER, EpochRow, RunStats, read_metrics};
+use crate::stats::{RunStats, read_metrics};
 
 /// The final weights of a run.
 pub const MODEL_FINAL: &str = "model-final.bpk";
@@ -55,135 +47,6 @@ pub struct TrainReport {
     pub last_valid_accuracy: Option<f64>,
     /// Wall time of this invocation.
     pub seconds: f64,
-}
-
-/// Checks that `dir` can hold a run: created if missing, writable, and (unless resuming) not
-/// already holding one.
-pub fn prepare_artifact_dir(dir: &Path, resume: bool) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("{}: cannot create the artifact directory", dir.display()))?;
-    let probe = dir.join(".write-test");
-    std::fs::write(&probe, b"")
-        .with_context(|| format!("{}: artifact directory is not writable", dir.display()))?;
-    let _ = std::fs::remove_file(probe);
-    let has_run = dir.join(crate::config::CONFIG_FILE).exists();
-    if !resume && has_run {
-        bail!(
-            "{} already holds a run: continue it with --resume, or choose another --artifact-dir",
-            dir.display()
-        );
-    }
-    if resume && !has_run {
-        bail!(
-            "{}: nothing to resume (no config.json); start a run without --resume",
-            dir.display()
-        );
-    }
-    Ok(())
-}
-
-fn optimizer<C>(config: &TrainConfig<C>) -> ModuleOptimizer {
-    let decay =
-        (config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
-    match config.optimizer {
-        // Burn's Adam (fused into one pass per parameter on flex, same state record), with
-        // Keras' epsilon, so the lecture's model trains as it does there.
-        OptimizerKind::Adam => FusedAdamConfig::new()
-            .with_epsilon(1e-7)
-            .with_weight_decay(decay.as_ref().map(|d| d.penalty))
-            .init(),
-        OptimizerKind::Sgd => SgdConfig::new()
-            .with_momentum(Some(
-                MomentumConfig::new()
-                    .with_momentum(config.momentum)
-                    .with_dampening(0.0),
-            ))
-            .with_weight_decay(decay)
-            .init(),
-    }
-}
-
-fn scheduler<C>(
-    config: &TrainConfig<C>,
-    steps_per_epoch: usize,
-) -> anyhow::Result<ModuleLrScheduler> {
-    let lr = config.learning_rate;
-    let total = config.epochs * steps_per_epoch;
-    let scheduler = match config.schedule {
-        Schedule::Constant => Ok(ConstantLr::new(lr).into()),
-        Schedule::Cosine if config.warmup_epochs == 0 => {
-            CosineAnnealingLrSchedulerConfig::new(lr, total.max(1)).init()
-        }
-        Schedule::Cosine => {
-            let warmup = config.warmup_epochs * steps_per_epoch;
-            SequentialLrSchedulerConfig::new(
-                vec![
-                    LrSchedulerConfig::Linear(LinearLrSchedulerConfig::new(
-                        lr / warmup as f64,
-                        lr,
-                        warmup,
-                    )),
-                    LrSchedulerConfig::Cosine(CosineAnnealingLrSchedulerConfig::new(
-                        lr,
-                        (total - warmup).max(1),
-                    )),
-                ],
-                vec![warmup],
-            )
-            .init()
-        }
-    };
-    scheduler.map_err(|e| anyhow::anyhow!("learning-rate schedule: {e}"))
-}
-
-/// Keeps the rows of `metrics.csv` up to `epoch` (a resumed run redoes the later ones).
-fn truncate_metrics(path: &Path, epoch: usize) -> anyhow::Result<()> {
-    if !path.exists() {
-        return Ok(());
-    }
-    let kept: Vec<EpochRow> = read_metrics(path)?
-        .into_iter()
-        .filter(|row| row.epoch <= epoch)
-        .collect();
-    let mut text = format!("{CSV_HEADER}\n");
-    for row in &kept {
-        text.push_str(&row.csv_line());
-        text.push('\n');
-    }
-    zoo_core::write_atomic(path, text.as_bytes())?;
-    Ok(())
-}
-
-/// Checks that the checkpoint of `epoch` loads into this model, so a corrupt or foreign
-/// checkpoint is an error here rather than a panic inside Burn.
-fn check_checkpoint<F: ModelFamily>(
-    config: &TrainConfig<F::Config>,
-    dir: &Path,
-    epoch: usize,
-    device: &Device,
-) -> anyhow::Result<()> {
-    let path = checkpoint_path(dir, "model", epoch);
-    let model = Classifier::new(F::init(&config.model, device)?, None);
-    zoo_core::load_weights(model, &path).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot resume from the checkpoint of epoch {epoch}: {}",
-            zoo_core::record_message(&e)
-        )
-    })?;
-    for name in ["optim", "scheduler"] {
-        let path = checkpoint_path(dir, name, epoch);
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let bytes = burn::tensor::Bytes::from_bytes_vec(bytes);
-        let ok = if name == "optim" {
-            burn::optim::OptimizerRecord::from_bytes(bytes).is_ok()
-        } else {
-            burn::lr_scheduler::LrSchedulerRecord::from_bytes(bytes).is_ok()
-        };
-        if !ok {
-            bail!("{}: corrupt checkpoint", path.display());
-        }
-    }
-    Ok(())
 }
 
 /// Trains `config` on `device`, writing everything into `dir`.

@@ -1,0 +1,63 @@
+//! Resuming a run: checking its last checkpoint before Burn loads it, and dropping the
+//! metrics rows of the epochs that will be redone.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use burn::tensor::Device;
+
+use crate::checkpoint::checkpoint_path;
+use crate::classifier::Classifier;
+use crate::config::TrainConfig;
+use crate::family::ModelFamily;
+use crate::stats::{CSV_HEADER, EpochRow, read_metrics};
+
+/// Keeps the rows of `metrics.csv` up to `epoch` (a resumed run redoes the later ones).
+pub(crate) fn truncate_metrics(path: &Path, epoch: usize) -> anyhow::Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let kept: Vec<EpochRow> = read_metrics(path)?
+        .into_iter()
+        .filter(|row| row.epoch <= epoch)
+        .collect();
+    let mut text = format!("{CSV_HEADER}\n");
+    for row in &kept {
+        text.push_str(&row.csv_line());
+        text.push('\n');
+    }
+    zoo_core::write_atomic(path, text.as_bytes())?;
+    Ok(())
+}
+
+/// Checks that the checkpoint of `epoch` loads into this model, so a corrupt or foreign
+/// checkpoint is an error here rather than a panic inside Burn.
+pub(crate) fn check_checkpoint<F: ModelFamily>(
+    config: &TrainConfig<F::Config>,
+    dir: &Path,
+    epoch: usize,
+    device: &Device,
+) -> anyhow::Result<()> {
+    let path = checkpoint_path(dir, "model", epoch);
+    let model = Classifier::new(F::init(&config.model, device)?, None);
+    zoo_core::load_weights(model, &path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot resume from the checkpoint of epoch {epoch}: {}",
+            zoo_core::record_message(&e)
+        )
+    })?;
+    for name in ["optim", "scheduler"] {
+        let path = checkpoint_path(dir, name, epoch);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = burn::tensor::Bytes::from_bytes_vec(bytes);
+        let ok = if name == "optim" {
+            burn::optim::OptimizerRecord::from_bytes(bytes).is_ok()
+        } else {
+            burn::lr_scheduler::LrSchedulerRecord::from_bytes(bytes).is_ok()
+        };
+        if !ok {
+            bail!("{}: corrupt checkpoint", path.display());
+        }
+    }
+    Ok(())
+}

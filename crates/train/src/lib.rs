@@ -18,6 +18,7 @@ pub mod config;
 pub mod data;
 pub mod eval;
 pub mod family;
+pub mod metrics_csv;
 pub(crate) mod optim;
 pub mod predict;
 pub mod progress;

@@ -10,7 +10,7 @@ use crate::checkpoint::checkpoint_path;
 use crate::classifier::Classifier;
 use crate::config::TrainConfig;
 use crate::family::ModelFamily;
-use crate::stats::{CSV_HEADER, EpochRow, read_metrics};
+use crate::metrics_csv::{EpochRow, read_metrics, write_rows};
 
 /// Keeps the rows of `metrics.csv` up to `epoch` (a resumed run redoes the later ones).
 pub(crate) fn truncate_metrics(path: &Path, epoch: usize) -> anyhow::Result<()> {
@@ -21,12 +21,7 @@ pub(crate) fn truncate_metrics(path: &Path, epoch: usize) -> anyhow::Result<()> 
         .into_iter()
         .filter(|row| row.epoch <= epoch)
         .collect();
-    let mut text = format!("{CSV_HEADER}\n");
-    for row in &kept {
-        text.push_str(&row.csv_line());
-        text.push('\n');
-    }
-    zoo_core::write_atomic(path, text.as_bytes())?;
+    write_rows(path, &kept)?;
     Ok(())
 }
 

@@ -1,13 +1,15 @@
-//! Per-epoch loss and accuracy gathered in the training and validation steps themselves, the
-//! non-finite-loss guard, and `metrics.csv`.
+//! Per-epoch loss and accuracy gathered in the training and validation steps themselves, and
+//! the non-finite-loss guard; each finished epoch becomes a row of `metrics.csv`
+//! ([`crate::metrics_csv`]).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use burn::train::Interrupter;
-use serde::Serialize;
+
+pub use crate::metrics_csv::EpochRow;
+use crate::metrics_csv::append_row;
 
 /// Sums of one split of one epoch.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -36,41 +38,6 @@ impl SplitTotals {
     /// Examples per second.
     pub fn throughput(&self) -> f64 {
         self.items as f64 / self.seconds.max(1e-9)
-    }
-}
-
-/// One row of `metrics.csv`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct EpochRow {
-    /// Epoch, from 1.
-    pub epoch: usize,
-    /// Mean training loss.
-    pub train_loss: f64,
-    /// Training accuracy.
-    pub train_accuracy: f64,
-    /// Mean validation loss.
-    pub valid_loss: f64,
-    /// Validation accuracy.
-    pub valid_accuracy: f64,
-    /// Training images per second.
-    pub train_images_per_second: f64,
-    /// Wall time of the epoch in seconds (training and validation).
-    pub seconds: f64,
-}
-
-impl EpochRow {
-    /// The row as a line of `metrics.csv` (without the newline).
-    pub fn csv_line(&self) -> String {
-        format!(
-            "{},{:.6},{:.6},{:.6},{:.6},{:.1},{:.1}",
-            self.epoch,
-            self.train_loss,
-            self.train_accuracy,
-            self.valid_loss,
-            self.valid_accuracy,
-            self.train_images_per_second,
-            self.seconds
-        )
     }
 }
 
@@ -225,7 +192,7 @@ impl RunStats {
     /// The finished epoch's row; appended to `metrics.csv` once, unless training was stopped
     /// during the epoch (Ctrl-C, a failed checkpoint, a non-finite loss): its validation is then
     /// partial and its checkpoint is not written, so neither is its row.
-    pub fn finish_epoch(&self, epoch: usize, seconds: f64) -> std::io::Result<EpochRow> {
+    pub fn finish_epoch(&self, epoch: usize, seconds: f64) -> anyhow::Result<EpochRow> {
         let train = self.totals(StepSplit::Train, epoch);
         let valid = self.totals(StepSplit::Valid, epoch);
         let row = EpochRow {
@@ -242,52 +209,11 @@ impl RunStats {
             && !self.interrupter.should_stop()
             && let Some(path) = &self.csv
         {
-            let new = !path.exists();
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)?;
-            if new {
-                writeln!(file, "{}", CSV_HEADER)?;
-            }
-            writeln!(file, "{}", row.csv_line())?;
-            file.sync_data()?;
+            append_row(path, &row)?;
             s.rows_written = epoch;
         }
         Ok(row)
     }
-}
-
-/// The header of `metrics.csv`.
-pub const CSV_HEADER: &str =
-    "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,train_images_per_second,seconds";
-
-/// Reads `metrics.csv` back.
-pub fn read_metrics(path: &std::path::Path) -> anyhow::Result<Vec<EpochRow>> {
-    use anyhow::Context;
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let f: Vec<&str> = line.split(',').collect();
-            let num = |i: usize| -> anyhow::Result<f64> {
-                f.get(i)
-                    .and_then(|v| v.parse().ok())
-                    .with_context(|| format!("{}: bad line '{line}'", path.display()))
-            };
-            Ok(EpochRow {
-                epoch: num(0)? as usize,
-                train_loss: num(1)?,
-                train_accuracy: num(2)?,
-                valid_loss: num(3)?,
-                valid_accuracy: num(4)?,
-                train_images_per_second: num(5)?,
-                seconds: num(6)?,
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -308,7 +234,7 @@ mod tests {
         assert!((row.train_accuracy - 0.4).abs() < 1e-12);
         assert!((row.valid_accuracy - 0.5).abs() < 1e-12);
         stats.finish_epoch(1, 3.0).unwrap();
-        let rows = read_metrics(&csv).unwrap();
+        let rows = crate::metrics_csv::read_metrics(&csv).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(stats.totals(StepSplit::Train, 2).items, 10);
     }
@@ -325,7 +251,7 @@ mod tests {
         assert!(stats.record(StepSplit::Train, 10, 1.0, 5));
         interrupter.stop(Some("SIGTERM"));
         stats.finish_epoch(2, 1.0).unwrap();
-        assert_eq!(read_metrics(&csv).unwrap().len(), 1);
+        assert_eq!(crate::metrics_csv::read_metrics(&csv).unwrap().len(), 1);
     }
 
     #[test]

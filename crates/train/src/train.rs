@@ -21,11 +21,12 @@ use crate::classifier::Classifier;
 use crate::config::TrainConfig;
 use crate::data::{RunData, batches, eval_loader, train_loader};
 use crate::family::ModelFamily;
+use crate::metrics_csv::read_metrics;
 use crate::optim::{optimizer, scheduler};
 use crate::progress::{EpochLogger, PlainRenderer};
 use crate::resume::{check_checkpoint, truncate_metrics};
 use crate::signals::StopOnSignal;
-use crate::stats::{RunStats, read_metrics};
+use crate::stats::RunStats;
 
 /// The final weights of a run.
 pub const MODEL_FINAL: &str = "model-final.bpk";

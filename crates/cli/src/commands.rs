@@ -1,6 +1,6 @@
 //! What each command does.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use burn::tensor::Device;
@@ -185,24 +185,33 @@ fn new_config<F: ModelFamily>(
     })
 }
 
+/// A run to evaluate or predict with (`--run`, else this family's latest), its configuration and
+/// its weights `file`, loaded on the chosen backend.
+type LoadedRun<F> = (
+    PathBuf,
+    TrainConfig<<F as ModelFamily>::Config>,
+    <F as ModelFamily>::Model,
+    Device,
+);
+
 fn run_model<F: ModelFamily>(
-    run: &Path,
+    run: Option<PathBuf>,
     file: &str,
     backend: Option<Backend>,
-) -> anyhow::Result<(TrainConfig<F::Config>, F::Model, Device)> {
-    let config = TrainConfig::<F::Config>::load(run, F::NAME)?;
-    let device = device(backend)?;
-    let model = zoo_train::load_run_model::<F>(&config, run, file, &device)?;
-    Ok((config, model, device))
-}
-
-fn eval<F: ModelFamily>(args: EvalArgs, backend: Option<Backend>) -> anyhow::Result<()> {
-    let run = match args.run {
+) -> anyhow::Result<LoadedRun<F>> {
+    let run = match run {
         Some(run) => run,
         None => latest_run(F::NAME)?,
     };
+    let config = TrainConfig::<F::Config>::load(&run, F::NAME)?;
+    let device = device(backend)?;
+    let model = zoo_train::load_run_model::<F>(&config, &run, file, &device)?;
+    Ok((run, config, model, device))
+}
+
+fn eval<F: ModelFamily>(args: EvalArgs, backend: Option<Backend>) -> anyhow::Result<()> {
+    let (run, mut config, model, device) = run_model::<F>(args.run, args.weights.file(), backend)?;
     println!("run: {}", run.display());
-    let (mut config, model, device) = run_model::<F>(&run, args.weights.file(), backend)?;
     config.batch_size = args.batch_size;
     let data_dir = args.data_dir.or_else(|| config.data_dir.clone());
     let folder_shape = (config.dataset == DatasetKind::Folder).then_some(config.image_shape);
@@ -232,11 +241,7 @@ fn eval<F: ModelFamily>(args: EvalArgs, backend: Option<Backend>) -> anyhow::Res
 }
 
 fn predict<F: ModelFamily>(args: PredictArgs, backend: Option<Backend>) -> anyhow::Result<()> {
-    let run = match args.run {
-        Some(run) => run,
-        None => latest_run(F::NAME)?,
-    };
-    let (config, model, device) = run_model::<F>(&run, args.weights.file(), backend)?;
+    let (_, config, model, device) = run_model::<F>(args.run, args.weights.file(), backend)?;
     let predictions = zoo_train::predict(&model, &config, &args.images, args.top_k, &device)?;
     for p in &predictions {
         println!("{}", zoo_train::predict::format_prediction(p));

@@ -5,7 +5,6 @@
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Distribution, Int, Tensor};
 use serde::Serialize;
@@ -13,6 +12,7 @@ use zoo_core::ImageClassifier;
 use zoo_kernels::FusedAdamConfig;
 
 use crate::backend::Backend;
+use crate::classifier::cross_entropy;
 use crate::family::ModelFamily;
 
 /// What to measure.
@@ -150,10 +150,9 @@ fn measure<F: ModelFamily>(
         Distribution::Uniform(0.0, num_classes as f64),
         &autodiff,
     );
-    let loss_fn = CrossEntropyLossConfig::new().init(&autodiff);
     let train_step = time_calls(plan.reps, plan.warmup, &device, || {
         let m = model.take().expect("model");
-        let loss = loss_fn.forward(m.forward(x.clone()), y.clone());
+        let loss = cross_entropy(m.forward(x.clone()), y.clone());
         let grads = GradientsParams::from_grads(loss.backward(), &m);
         model = Some(optim.step(1e-3, m, grads));
     });

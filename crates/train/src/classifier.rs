@@ -13,6 +13,25 @@ use zoo_datasets::ImageBatch;
 
 use crate::stats::{RunStats, StepSplit};
 
+/// The mean cross-entropy of `logits` `[batch, classes]` against class indices `[batch]`, as
+/// training, evaluation and Keras' `sparse_categorical_crossentropy(from_logits=True)` compute
+/// it.
+pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
+    CrossEntropyLossConfig::new()
+        .init(&logits.device())
+        .forward(logits, targets)
+}
+
+/// The values of `scores` `[batch, classes]` on the host, row-major (one sync); `what` names
+/// them in the error.
+pub fn host_rows(scores: Tensor<2>, what: &str) -> anyhow::Result<Vec<f32>> {
+    scores
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("reading {what}: {e:?}"))
+}
+
 /// A zoo model under training. Its record nests the model's under `model.`.
 #[derive(Module, Debug)]
 pub struct Classifier<M> {
@@ -32,9 +51,7 @@ impl<M: ImageClassifier> Classifier<M> {
     /// Logits and cross-entropy loss for a batch.
     pub fn classify(&self, images: Tensor<4>, targets: Tensor<1, Int>) -> ClassificationOutput {
         let logits = self.model.forward(images);
-        let loss = CrossEntropyLossConfig::new()
-            .init(&logits.device())
-            .forward(logits.clone(), targets.clone());
+        let loss = cross_entropy(logits.clone(), targets.clone());
         ClassificationOutput::new(loss, logits, targets)
     }
 

@@ -4,10 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use burn::data::dataloader::DataLoader;
-use burn::nn::loss::CrossEntropyLossConfig;
 use serde::Serialize;
 use zoo_core::ImageClassifier;
 use zoo_datasets::ImageBatch;
+
+use crate::classifier::{cross_entropy, host_rows};
 
 /// The result of an evaluation.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -47,15 +48,9 @@ pub fn evaluate<M: ImageClassifier>(
         let batch = batch.map_err(|e| anyhow::anyhow!("reading the evaluation data: {e}"))?;
         let logits = model.forward(batch.images);
         let size = batch.targets.dims()[0];
-        let loss = CrossEntropyLossConfig::new()
-            .init(&logits.device())
-            .forward(logits.clone(), batch.targets.clone());
+        let loss = cross_entropy(logits.clone(), batch.targets.clone());
         loss_sum += f64::from(loss.into_scalar::<f32>()) * size as f64;
-        let values: Vec<f32> = logits
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| anyhow::anyhow!("reading logits: {e:?}"))?;
+        let values = host_rows(logits, "logits")?;
         let targets: Vec<i64> = batch
             .targets
             .into_data()

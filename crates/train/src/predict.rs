@@ -9,6 +9,7 @@ use zoo_core::ImageClassifier;
 use zoo_datasets::ImageItem;
 use zoo_datasets::folder::decode_image;
 
+use crate::classifier::host_rows;
 use crate::config::TrainConfig;
 use crate::data::batcher;
 use crate::eval::top_k;
@@ -46,11 +47,7 @@ pub fn predict<M: ImageClassifier, C>(
     let batch = batcher(config).batch(items, device);
     let probabilities = softmax(model.forward(batch.images), 1);
     let n = config.classes.len();
-    let values: Vec<f32> = probabilities
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .map_err(|e| anyhow::anyhow!("reading probabilities: {e:?}"))?;
+    let values = host_rows(probabilities, "probabilities")?;
     Ok(paths
         .iter()
         .zip(values.chunks_exact(n))

@@ -73,8 +73,8 @@ pub fn image_to_chw(img: &image::DynamicImage, shape: [usize; 3]) -> Vec<u8> {
 /// Classes are the sub-folder names in sorted order (labels 0, 1, ...), as torchvision does.
 /// Refuses a folder without class folders, a class folder without images, and any image that
 /// cannot be decoded (naming the file), all before any training starts. Memory stays at the
-/// decoded set (`n * c * h * w` bytes, reserved once) plus one file; a load that takes more than
-/// a few seconds reports its progress on stderr.
+/// decoded set (`n * c * h * w` bytes, reserved once) plus one file; a load of 10,000 images or
+/// more, or one that takes more than two seconds, reports its progress on stderr.
 pub fn load_image_folder(name: &str, root: &Path, shape: [usize; 3]) -> Result<ImageSet> {
     if shape[0] != 1 && shape[0] != 3 {
         return Err(DatasetError::Invalid(format!(
@@ -133,8 +133,9 @@ pub fn load_image_folder(name: &str, root: &Path, shape: [usize; 3]) -> Result<I
     ImageSet::new(name, shape, pixels, labels, classes)
 }
 
-/// A progress line on stderr for loads that take a while: none for the first seconds, then
-/// one every few seconds and one at the end.
+/// Progress on stderr for large or slow loads: a first line at once for folders of
+/// [`Progress::LARGE`] images or more (else after two seconds), then one every five seconds, and
+/// one at the end.
 struct Progress<'a> {
     root: &'a Path,
     total: usize,
@@ -144,17 +145,22 @@ struct Progress<'a> {
 }
 
 impl<'a> Progress<'a> {
+    const LARGE: usize = 10_000;
     const FIRST: Duration = Duration::from_secs(2);
     const EVERY: Duration = Duration::from_secs(5);
 
     fn new(root: &'a Path, total: usize) -> Self {
         let now = Instant::now();
+        let shown = total >= Self::LARGE;
+        if shown {
+            eprintln!("loading {}: {total} images", root.display());
+        }
         Self {
             root,
             total,
             started: now,
             last: now,
-            shown: false,
+            shown,
         }
     }
 

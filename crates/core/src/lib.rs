@@ -20,7 +20,7 @@ mod weights;
 
 pub use classifier::ImageClassifier;
 pub use error::ConfigError;
-pub use paths::param_paths;
+pub use paths::{param_paths, param_values};
 pub use summary::{LayerInfo, ModelSummary};
 pub use tap::{ActivationTap, BlockActivation, LayerTap, NoTap, SummaryTap};
 pub use weights::{

@@ -6,7 +6,7 @@
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::Dataset;
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::Module;
 use burn::optim::SgdConfig;
 use burn::tensor::{Device, Tensor};
 use burn::train::{TrainOutput, TrainStep};
@@ -33,30 +33,10 @@ pub fn fashion_batch(n: usize, device: &Device) -> ImageBatch {
 
 /// Every float tensor a module saves (parameters and batch-norm running statistics), by path.
 pub fn tensors<M: Module>(module: &M) -> Vec<(String, Vec<f32>)> {
-    #[derive(Default)]
-    struct Collect {
-        stack: Vec<String>,
-        values: Vec<(String, Vec<f32>)>,
-    }
-    impl ModuleVisitor for Collect {
-        fn enter_module(&mut self, name: &str, _container_type: &str) {
-            self.stack.push(name.to_string());
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.stack.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let values = param
-                .val()
-                .into_data()
-                .try_to_vec::<f32>()
-                .expect("f32 values");
-            self.values.push((self.stack.join("."), values));
-        }
-    }
-    let mut collect = Collect::default();
-    module.visit(&mut collect);
-    collect.values
+    zoo_core::param_values(module)
+        .into_iter()
+        .map(|(path, data)| (path, data.try_to_vec::<f32>().expect("f32 values")))
+        .collect()
 }
 
 pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {

@@ -22,7 +22,9 @@ pub use classifier::ImageClassifier;
 pub use error::ConfigError;
 pub use paths::{param_paths, param_values};
 pub use summary::{LayerInfo, ModelSummary};
-pub use tap::{ActivationTap, BlockActivation, LayerTap, NoTap, SummaryTap};
+pub use tap::{
+    ActivationTap, BlockActivation, FeatureMapTap, LayerActivation, LayerTap, NoTap, SummaryTap,
+};
 pub use weights::{
     fit_record, load_record, load_weights, parse_record, record_message, save_weights, write_atomic,
 };

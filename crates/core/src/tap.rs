@@ -105,3 +105,51 @@ impl LayerTap for ActivationTap {
         });
     }
 }
+
+/// One layer's output, for pictures of feature maps.
+#[derive(Debug, Clone)]
+pub struct LayerActivation {
+    /// The layer's name (`conv1`, `pool1`, `features.1`).
+    pub name: String,
+    /// Its kind (`Conv2d+ReLU`, `ReLU`, `MaxPool2d`).
+    pub kind: String,
+    /// Its output, `[batch, channels, height, width]`.
+    pub output: Tensor<4>,
+}
+
+/// Keeps what the lecture calls feature maps: the output of every convolution after its
+/// activation, and of every pooling (layers whose kind ends in `ReLU` or names a max pool).
+/// Pre-activation outputs (a convolution or batch norm followed by its own ReLU layer) and
+/// non-spatial layers are left out.
+#[derive(Debug, Default, Clone)]
+pub struct FeatureMapTap {
+    /// The layers seen so far, shallowest first.
+    pub layers: Vec<LayerActivation>,
+}
+
+impl FeatureMapTap {
+    /// Whether a layer of `kind` produces a feature map worth a picture.
+    pub fn keeps(kind: &str) -> bool {
+        kind.ends_with("ReLU") || kind.starts_with("MaxPool")
+    }
+}
+
+impl LayerTap for FeatureMapTap {
+    fn layer<const D: usize, M: Module>(
+        &mut self,
+        name: &str,
+        kind: &str,
+        output: &Tensor<D>,
+        _layer: &M,
+    ) {
+        if D != 4 || !Self::keeps(kind) {
+            return;
+        }
+        let dims = output.dims();
+        self.layers.push(LayerActivation {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            output: output.clone().reshape([dims[0], dims[1], dims[2], dims[3]]),
+        });
+    }
+}

@@ -18,6 +18,21 @@ pub enum Conv3Padding {
     Same,
 }
 
+/// How each block halves the height and width of its feature maps.
+///
+/// The lecture's model uses 2x2 max pooling, which has no parameters and makes the output
+/// change less when the input shifts by a pixel. `Stride` is the control that tests that claim:
+/// each pool replaced by a learned 2x2 convolution with stride 2 and a ReLU (the same windows
+/// and output shapes; a weighted sum instead of the maximum; Springenberg et al. 2015's
+/// "all-convolutional" replacement).
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum Pooling {
+    /// 2x2 max pooling, stride 2 (the lecture's model).
+    Max,
+    /// A 2x2 convolution with stride 2 (channels kept) and a ReLU in place of each pool.
+    Stride,
+}
+
 /// How the weights start.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
 pub enum WeightInit {
@@ -60,6 +75,9 @@ pub struct LectureCnnConfig {
     /// Padding of the third convolution.
     #[config(default = "Conv3Padding::Valid")]
     pub conv3_padding: Conv3Padding,
+    /// How each block downsamples (max pooling in the lecture).
+    #[config(default = "Pooling::Max")]
+    pub pooling: Pooling,
     /// Initial weights (Keras' by default, as the lecture's model starts).
     #[config(default = "WeightInit::Keras")]
     pub init: WeightInit,
@@ -112,7 +130,15 @@ impl LectureCnnConfig {
         let f = self.base_filters;
         let conv = |c_in: usize, c_out: usize| c_in * c_out * 9 + c_out;
         let dense = 16 * f;
+        // A stride-2 replacement of a pool: a 2x2 convolution that keeps the channels.
+        let down = |c: usize| match self.pooling {
+            Pooling::Max => 0,
+            Pooling::Stride => c * c * 4 + c,
+        };
         Ok(conv(self.in_channels, f)
+            + down(f)
+            + down(2 * f)
+            + down(4 * f)
             + conv(f, 2 * f)
             + conv(2 * f, 4 * f)
             + (self.flatten_size()? + 1) * dense
@@ -139,6 +165,18 @@ mod tests {
         assert_eq!(rgb.num_params().unwrap(), 870_706);
         let grey = LectureCnnConfig::new(10).with_in_channels(1);
         assert_eq!(grey.num_params().unwrap(), 870_058);
+    }
+
+    #[test]
+    fn the_stride_control_adds_only_its_convolutions() {
+        let max = LectureCnnConfig::new(10).with_in_channels(1);
+        let stride = max.clone().with_pooling(Pooling::Stride);
+        assert_eq!(stride.flatten_size(), max.flatten_size());
+        let down = |c: usize| c * c * 4 + c;
+        assert_eq!(
+            stride.num_params().unwrap(),
+            870_058 + down(36) + down(72) + down(144)
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@
 mod config;
 mod model;
 
-pub use config::{Conv3Padding, LectureCnnConfig, WeightInit};
+pub use config::{Conv3Padding, LectureCnnConfig, Pooling, WeightInit};
 pub use model::LectureCnn;
 pub use zoo_core::{BlockActivation, ConfigError, ImageClassifier, LayerTap, ModelSummary};
 

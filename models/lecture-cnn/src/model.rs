@@ -5,9 +5,9 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, PaddingConfig2d, Relu};
 use burn::tensor::{Device, Tensor};
-use zoo_core::{ActivationTap, BlockActivation, ImageClassifier, LayerTap, ModelSummary, NoTap};
+use zoo_core::{ImageClassifier, LayerTap, NoTap};
 
-use crate::config::{Conv3Padding, LectureCnnConfig, WeightInit};
+use crate::config::{Conv3Padding, LectureCnnConfig, Pooling, WeightInit};
 
 /// The CNN of the lecture (Keras `Sequential`), shapes for a 1x32x32 input with the defaults.
 ///
@@ -26,6 +26,13 @@ pub struct LectureCnn {
     pub fc2: Linear,
     /// MaxPool2d(2): halves height and width, keeps the channels, has no parameters.
     pub pool: MaxPool2d,
+    /// With [`Pooling::Stride`], Conv2d(36, 2x2, stride 2) + ReLU in place of the first pool:
+    /// `[N, 36, 16, 16]`.
+    pub down1: Option<Conv2d>,
+    /// With [`Pooling::Stride`], Conv2d(72, 2x2, stride 2) + ReLU: `[N, 72, 8, 8]`.
+    pub down2: Option<Conv2d>,
+    /// With [`Pooling::Stride`], Conv2d(144, 2x2, stride 2) + ReLU: `[N, 144, 3, 3]`.
+    pub down3: Option<Conv2d>,
     /// ReLU.
     pub relu: Relu,
     /// Dropout(0.25) after each conv block.
@@ -44,8 +51,10 @@ impl LectureCnn {
         let zero_bias = |bias: Option<Param<Tensor<1>>>| {
             bias.map(|b| Param::from_tensor(Tensor::zeros(b.lazy_shape(), device)))
         };
-        let conv = |c_in, c_out, padding| {
-            let mut c = Conv2dConfig::new([c_in, c_out], [3, 3]).with_padding(padding);
+        let conv_k = |c_in, c_out, kernel: usize, stride: usize, padding| {
+            let mut c = Conv2dConfig::new([c_in, c_out], [kernel, kernel])
+                .with_stride([stride, stride])
+                .with_padding(padding);
             if keras {
                 c = c.with_initializer(glorot.clone());
             }
@@ -54,6 +63,10 @@ impl LectureCnn {
                 conv.bias = zero_bias(conv.bias);
             }
             conv
+        };
+        let conv = |c_in, c_out, padding| conv_k(c_in, c_out, 3, 1, padding);
+        let down = |c| {
+            (config.pooling == Pooling::Stride).then(|| conv_k(c, c, 2, 2, PaddingConfig2d::Valid))
         };
         let linear = |d_in, d_out| {
             let mut c = LinearConfig::new(d_in, d_out);
@@ -77,6 +90,9 @@ impl LectureCnn {
             fc1: linear(flatten, 16 * f),
             fc2: linear(16 * f, config.num_classes),
             pool: MaxPool2dConfig::new([2, 2]).init(),
+            down1: down(f),
+            down2: down(2 * f),
+            down3: down(4 * f),
             relu: Relu::new(),
             conv_dropout: DropoutConfig::new(config.conv_dropout).init(),
             dense_dropout: DropoutConfig::new(config.dense_dropout).init(),
@@ -91,9 +107,9 @@ impl LectureCnn {
 
     /// The forward pass, reporting every layer and block to `tap`.
     pub fn forward_tapped<T: LayerTap>(&self, images: Tensor<4>, tap: &mut T) -> Tensor<2> {
-        let x = self.conv_block(1, &self.conv1, images, tap); // [N, 36, 16, 16]
-        let x = self.conv_block(2, &self.conv2, x, tap); // [N, 72, 8, 8]
-        let x = self.conv_block(3, &self.conv3, x, tap); // [N, 144, 3, 3]
+        let x = self.conv_block(1, &self.conv1, self.down1.as_ref(), images, tap); // [N, 36, 16, 16]
+        let x = self.conv_block(2, &self.conv2, self.down2.as_ref(), x, tap); // [N, 72, 8, 8]
+        let x = self.conv_block(3, &self.conv3, self.down3.as_ref(), x, tap); // [N, 144, 3, 3]
 
         let x: Tensor<2> = x.flatten(1, 3); // [N, 1296]
         tap.reshape("flatten", "Flatten", &x);
@@ -105,41 +121,42 @@ impl LectureCnn {
         x
     }
 
-    /// Conv, ReLU, 2x2 max pool, dropout (zoo-kernels: fused and fast on flex, Burn's layers
-    /// elsewhere).
+    /// Conv, ReLU, 2x2 max pool (or the stride-2 convolution `down` and its ReLU), dropout
+    /// (zoo-kernels: fused and fast on flex, Burn's layers elsewhere).
     fn conv_block<T: LayerTap>(
         &self,
         index: usize,
         conv: &Conv2d,
+        down: Option<&Conv2d>,
         x: Tensor<4>,
         tap: &mut T,
     ) -> Tensor<4> {
         let x = zoo_kernels::conv2d_relu(conv, x);
         tap.layer(&format!("conv{index}"), "Conv2d+ReLU", &x, conv);
-        let x = zoo_kernels::max_pool2d(&self.pool, x);
-        tap.layer(&format!("pool{index}"), "MaxPool2d", &x, &self.pool);
+        let x = match down {
+            None => {
+                let x = zoo_kernels::max_pool2d(&self.pool, x);
+                tap.layer(&format!("pool{index}"), "MaxPool2d", &x, &self.pool);
+                x
+            }
+            Some(down) => {
+                let x = zoo_kernels::conv2d_relu(down, x);
+                tap.layer(&format!("down{index}"), "Conv2d/2+ReLU", &x, down);
+                x
+            }
+        };
         tap.block(&format!("block{index}"), &x);
         zoo_kernels::dropout(&self.conv_dropout, x)
     }
 }
 
 impl ImageClassifier for LectureCnn {
-    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        LectureCnn::forward(self, images)
+    fn forward_tapped<T: LayerTap>(&self, images: Tensor<4>, tap: &mut T) -> Tensor<2> {
+        LectureCnn::forward_tapped(self, images, tap)
     }
 
-    fn block_activations(&self, images: Tensor<4>) -> Vec<BlockActivation> {
-        let mut tap = ActivationTap::default();
-        self.forward_tapped(images, &mut tap);
-        tap.blocks
-    }
-
-    fn summary(&self, input_shape: [usize; 3], device: &Device) -> ModelSummary {
-        let model = self.valid();
-        let total = self.num_params();
-        ModelSummary::collect(self.name(), input_shape, total, 0, device, |x, tap| {
-            model.forward_tapped(x, tap);
-        })
+    fn first_filters(&self) -> Tensor<4> {
+        self.conv1.weight.val()
     }
 
     fn num_classes(&self) -> usize {

@@ -7,7 +7,7 @@ use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d, Relu,
 };
 use burn::tensor::{Device, Tensor};
-use zoo_core::{ActivationTap, BlockActivation, ImageClassifier, LayerTap, ModelSummary, NoTap};
+use zoo_core::{ActivationTap, BlockActivation, ImageClassifier, LayerTap, NoTap};
 
 use crate::config::{FeatureSpec, VggConfig, VggHead};
 
@@ -208,30 +208,29 @@ impl Vgg {
 }
 
 impl ImageClassifier for Vgg {
-    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        Vgg::forward(self, images)
+    fn forward_tapped<T: LayerTap>(&self, images: Tensor<4>, tap: &mut T) -> Tensor<2> {
+        Vgg::forward_tapped(self, images, tap)
     }
 
+    fn first_filters(&self) -> Tensor<4> {
+        self.features
+            .iter()
+            .find_map(|layer| match layer {
+                VggLayer::Conv2d(conv) => Some(conv.weight.val()),
+                _ => None,
+            })
+            .expect("every VGG configuration starts with a convolution")
+    }
+
+    fn non_trainable_params(&self) -> usize {
+        self.running_stats()
+    }
+
+    /// The output of every block (after its pooling); the classifier is not run.
     fn block_activations(&self, images: Tensor<4>) -> Vec<BlockActivation> {
         let mut tap = ActivationTap::default();
         self.features_tapped(images, &mut tap);
         tap.blocks
-    }
-
-    fn summary(&self, input_shape: [usize; 3], device: &Device) -> ModelSummary {
-        let model = self.valid();
-        let total = self.num_params();
-        let running = self.running_stats();
-        ModelSummary::collect(
-            self.name(),
-            input_shape,
-            total,
-            running,
-            device,
-            |x, tap| {
-                model.forward_tapped(x, tap);
-            },
-        )
     }
 
     fn num_classes(&self) -> usize {

@@ -191,7 +191,15 @@ impl ImageSet {
 }
 
 impl Dataset<ImageItem> for ImageSet {
+    /// The example at `index`; an index past the end is an error (not a panic, as Burn's
+    /// in-memory dataset has it).
     fn get(&self, index: usize) -> Result<ImageItem, burn::data::dataset::DatasetError> {
+        if index >= self.size() {
+            return Err(burn::data::dataset::DatasetError::new(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{}: no example {index} (it has {})", self.name, self.size()),
+            )));
+        }
         Ok(ImageItem {
             pixels: self.image(index).to_vec(),
             shape: self.shape,
@@ -229,6 +237,8 @@ mod tests {
         assert_eq!(item.pixels, vec![60; 4]);
         assert_eq!((item.label, item.index), (1, 3));
         assert_eq!(set.label_histogram(), vec![5, 5]);
+        let past = set.get(10).unwrap_err().to_string();
+        assert_eq!(past, "tiny: no example 10 (it has 10)");
     }
 
     #[test]

@@ -68,6 +68,15 @@ pub enum Command<A: Args> {
     Summary(SummaryArgs<A>),
     /// Time inference and a training step on each compiled backend.
     Bench(BenchArgs<A>),
+    /// Draw what a trained run computes for images: feature maps of every convolution and
+    /// pooling, the first-layer filters, the input as the model sees it, the top-5 (index.html).
+    Visualize(VisualizeArgs),
+    /// Measure a claim of the lecture on a trained run (translation: max pooling and shifts).
+    #[command(subcommand)]
+    Probe(ProbeCommand),
+    /// Draw the training curves of one or several runs into one PNG (loss, accuracy, learning
+    /// rate per epoch; every run also keeps its own curves.png).
+    Plot(PlotArgs),
 }
 
 /// Which weights of a run to use.
@@ -221,9 +230,90 @@ pub struct SummaryArgs<A: Args> {
     /// Build the model for this dataset's images and classes (default: the model's own form).
     #[arg(long, value_parser = parse_dataset)]
     pub dataset: Option<DatasetKind>,
+    /// Beside each layer, what the lecture's code comments say and what the model computes,
+    /// with the differences explained.
+    #[arg(long)]
+    pub lecture: bool,
     /// The model's options.
     #[command(flatten)]
     pub model: A,
+}
+
+/// `visualize` options.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("inputs").required(true).multiple(true)))]
+pub struct VisualizeArgs {
+    /// The run directory written by `train` (default: the newest runs/<model>-* directory).
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+    /// Which weights.
+    #[arg(long, value_enum, default_value_t = Weights::Best)]
+    pub weights: Weights,
+    /// PNG or JPEG files to draw.
+    #[arg(group = "inputs")]
+    pub images: Vec<PathBuf>,
+    /// Images of the run's test split, by index (repeatable).
+    #[arg(long, group = "inputs")]
+    pub test_index: Vec<usize>,
+    /// Folder holding the dataset, for --test-index (default: where the run found it).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where the pictures and index.html go (default: <run>/visualize).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// At most this many channels per layer, the most active first; 0 shows all (default: all
+    /// up to 64x64 inputs, 64 for larger ones such as VGG-16 at 224x224).
+    #[arg(long)]
+    pub max_channels: Option<usize>,
+}
+
+/// `probe` experiments.
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// Shift the test images by 0..N pixels in 8 directions: accuracy, predictions changed and
+    /// each block's feature similarity per shift, beside a control run (e.g. --pooling stride).
+    Translation(TranslationArgs),
+}
+
+/// `probe translation` options.
+#[derive(Debug, Args)]
+pub struct TranslationArgs {
+    /// The run to probe (default: the newest runs/<model>-* directory).
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+    /// A control run of the same model family and dataset, shown side by side (for the lecture
+    /// CNN: a run trained with --pooling stride).
+    #[arg(long)]
+    pub control: Option<PathBuf>,
+    /// Which weights.
+    #[arg(long, value_enum, default_value_t = Weights::Best)]
+    pub weights: Weights,
+    /// The largest shift in pixels.
+    #[arg(long, default_value_t = 4, value_parser = parse_positive)]
+    pub max_shift: usize,
+    /// Probe only the first N test images (default: the whole test split).
+    #[arg(long, value_parser = parse_positive)]
+    pub limit: Option<usize>,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 256, value_parser = parse_positive)]
+    pub batch_size: usize,
+    /// Folder holding the dataset (default: where the run found it).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where translation.json and translation.png go (default: <run>/probe).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `plot` options.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// A run directory (repeat for several runs on one plot).
+    #[arg(long = "run", required = true)]
+    pub runs: Vec<PathBuf>,
+    /// The PNG file to write.
+    #[arg(long, default_value = "curves.png")]
+    pub out: PathBuf,
 }
 
 /// `bench` options.

@@ -12,7 +12,7 @@ use zoo_train::data::{eval_loader, load_dataset, split_for_run};
 use zoo_train::{Backend, DataSpec, ModelFamily, TrainConfig};
 
 use crate::args::{
-    BenchArgs, Cli, Command, EvalArgs, Kernels, PredictArgs, SummaryArgs, TrainArgs,
+    BenchArgs, Cli, Command, EvalArgs, Kernels, PredictArgs, ProbeCommand, SummaryArgs, TrainArgs,
 };
 use crate::paths::{default_run_dir, latest_run};
 
@@ -31,13 +31,18 @@ pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
         Command::Predict(args) => predict::<F>(args, chosen),
         Command::Summary(args) => summary::<F>(args, chosen),
         Command::Bench(args) => bench::<F>(args, chosen),
+        Command::Visualize(args) => crate::inspect::visualize::<F>(args, chosen),
+        Command::Probe(ProbeCommand::Translation(args)) => {
+            crate::inspect::translation::<F>(args, chosen)
+        }
+        Command::Plot(args) => crate::inspect::plot(args),
     }
 }
 
 /// The device to run on: the backend `--backend` / `ZOO_BACKEND` names, which must start; else
 /// the first compiled backend that starts, GPU ones first, as PyTorch users write
 /// `"cuda" if torch.cuda.is_available() else "cpu"`, with a note for each one that cannot.
-fn device(chosen: Option<Backend>) -> anyhow::Result<Device> {
+pub(crate) fn device(chosen: Option<Backend>) -> anyhow::Result<Device> {
     let candidates = match chosen {
         Some(backend) => vec![backend],
         None => Backend::compiled(),
@@ -133,7 +138,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
             .unwrap_or_else(|| "-".into())
     );
     println!(
-        "results in {}: config.json, model-best.bpk, model-final.bpk, metrics.csv, checkpoint/, experiment.log",
+        "results in {}: config.json, model-best.bpk, model-final.bpk, metrics.csv, curves.png, checkpoint/, experiment.log",
         dir.display()
     );
     println!("next: {} eval --run {}", F::NAME, dir.display());
@@ -187,14 +192,14 @@ fn new_config<F: ModelFamily>(
 
 /// A run to evaluate or predict with (`--run`, else this family's latest), its configuration and
 /// its weights `file`, loaded on the chosen backend.
-type LoadedRun<F> = (
+pub(crate) type LoadedRun<F> = (
     PathBuf,
     TrainConfig<<F as ModelFamily>::Config>,
     <F as ModelFamily>::Model,
     Device,
 );
 
-fn run_model<F: ModelFamily>(
+pub(crate) fn run_model<F: ModelFamily>(
     run: Option<PathBuf>,
     file: &str,
     backend: Option<Backend>,
@@ -213,21 +218,8 @@ fn eval<F: ModelFamily>(args: EvalArgs, backend: Option<Backend>) -> anyhow::Res
     let (run, mut config, model, device) = run_model::<F>(args.run, args.weights.file(), backend)?;
     println!("run: {}", run.display());
     config.batch_size = args.batch_size;
-    let data_dir = args.data_dir.or_else(|| config.data_dir.clone());
-    let folder_shape = (config.dataset == DatasetKind::Folder).then_some(config.image_shape);
-    let loaded = load_dataset(config.dataset, data_dir.as_deref(), folder_shape)?;
-    if loaded.location == Location::BundledSubset {
-        println!("note: evaluating on the 500 test images of the shipped subset");
-    }
-    if loaded.test.classes() != config.classes.as_slice() {
-        bail!(
-            "the test split of {} has classes {:?}, the run was trained on {:?}",
-            loaded.location,
-            loaded.test.classes(),
-            config.classes
-        );
-    }
-    let loader = eval_loader(&config, loaded.test, &device);
+    let test = test_split(&config, args.data_dir)?;
+    let loader = eval_loader(&config, test, &device);
     let report = zoo_train::evaluate(&model, loader, &config.classes)?;
     print!("{report}");
     let path = run.join(format!(
@@ -238,6 +230,29 @@ fn eval<F: ModelFamily>(args: EvalArgs, backend: Option<Backend>) -> anyhow::Res
         .with_context(|| format!("writing {}", path.display()))?;
     println!("written to {}", path.display());
     Ok(())
+}
+
+/// The test split of the dataset a run was trained on (from `data_dir`, else where the run
+/// found it), checked to have the run's classes.
+pub(crate) fn test_split<C>(
+    config: &TrainConfig<C>,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<zoo_datasets::ImageSet> {
+    let data_dir = data_dir.or_else(|| config.data_dir.clone());
+    let folder_shape = (config.dataset == DatasetKind::Folder).then_some(config.image_shape);
+    let loaded = load_dataset(config.dataset, data_dir.as_deref(), folder_shape)?;
+    if loaded.location == Location::BundledSubset {
+        println!("note: using the 500 test images of the shipped subset");
+    }
+    if loaded.test.classes() != config.classes.as_slice() {
+        bail!(
+            "the test split of {} has classes {:?}, the run was trained on {:?}",
+            loaded.location,
+            loaded.test.classes(),
+            config.classes
+        );
+    }
+    Ok(loaded.test)
 }
 
 fn predict<F: ModelFamily>(args: PredictArgs, backend: Option<Backend>) -> anyhow::Result<()> {
@@ -364,6 +379,16 @@ fn summary<F: ModelFamily>(
     let config = F::config(&args.model, &spec)?;
     let device = device(backend)?;
     let model = F::init(&config, &device)?;
-    println!("{}", model.summary(F::input_shape(&config), &device));
+    let summary = model.summary(F::input_shape(&config), &device);
+    if !args.lecture {
+        println!("{summary}");
+        return Ok(());
+    }
+    match F::lecture_table(&summary) {
+        Some(table) => print!("{table}"),
+        None => bail!(
+            "--lecture: the lecture's code comments describe the lecture CNN's layers; see `lecture-cnn summary --lecture`"
+        ),
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@
 mod allocator;
 mod args;
 mod commands;
+mod inspect;
 mod paths;
 
 use std::process::ExitCode;

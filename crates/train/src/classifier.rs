@@ -22,10 +22,10 @@ pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
         .forward(logits, targets)
 }
 
-/// The values of `scores` `[batch, classes]` on the host, row-major (one sync); `what` names
-/// them in the error.
-pub fn host_rows(scores: Tensor<2>, what: &str) -> anyhow::Result<Vec<f32>> {
-    scores
+/// The values of a tensor (scores `[batch, classes]`, feature maps) on the host, row-major
+/// (one sync); `what` names them in the error.
+pub fn host_values<const D: usize>(values: Tensor<D>, what: &str) -> anyhow::Result<Vec<f32>> {
+    values
         .into_data()
         .convert::<f32>()
         .try_into_vec::<f32>()

@@ -8,7 +8,7 @@ use serde::Serialize;
 use zoo_core::ImageClassifier;
 use zoo_datasets::ImageBatch;
 
-use crate::classifier::{cross_entropy, host_rows};
+use crate::classifier::{cross_entropy, host_values};
 
 /// The result of an evaluation.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -50,7 +50,7 @@ pub fn evaluate<M: ImageClassifier>(
         let size = batch.targets.dims()[0];
         let loss = cross_entropy(logits.clone(), batch.targets.clone());
         loss_sum += f64::from(loss.into_scalar::<f32>()) * size as f64;
-        let values = host_rows(logits, "logits")?;
+        let values = host_values(logits, "logits")?;
         let targets: Vec<i64> = batch
             .targets
             .into_data()

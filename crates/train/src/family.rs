@@ -3,7 +3,7 @@
 use burn::tensor::Device;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use zoo_core::{ConfigError, ImageClassifier};
+use zoo_core::{ConfigError, ImageClassifier, ModelSummary};
 use zoo_datasets::DatasetKind;
 
 /// The data a model is built for: input shape and number of classes.
@@ -50,4 +50,10 @@ pub trait ModelFamily: 'static {
 
     /// Builds the model with fresh weights.
     fn init(config: &Self::Config, device: &Device) -> Result<Self::Model, ConfigError>;
+
+    /// `summary --lecture`: the model's summary beside what the lecture's code comments say,
+    /// for the families the lecture writes out layer by layer (`None`: it does not).
+    fn lecture_table(_summary: &ModelSummary) -> Option<String> {
+        None
+    }
 }

@@ -23,6 +23,13 @@ pub struct EpochRow {
     pub train_images_per_second: f64,
     /// Wall time of the epoch in seconds (training and validation).
     pub seconds: f64,
+    /// The learning rate of the epoch's last step (NaN in files written before it was kept).
+    #[serde(default = "unknown")]
+    pub learning_rate: f64,
+}
+
+fn unknown() -> f64 {
+    f64::NAN
 }
 
 /// Appends `row` to the file at `path` (with the header when the file is new) and syncs it.
@@ -62,8 +69,7 @@ pub fn write_rows(path: &Path, rows: &[EpochRow]) -> anyhow::Result<()> {
 }
 
 /// The header line, as `csv` writes it from [`EpochRow`]'s fields.
-const HEADER: &str =
-    "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,train_images_per_second,seconds\n";
+const HEADER: &str = "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,train_images_per_second,seconds,learning_rate\n";
 
 /// Reads the rows of the file at `path`.
 pub fn read_metrics(path: &Path) -> anyhow::Result<Vec<EpochRow>> {
@@ -88,6 +94,7 @@ mod tests {
             valid_accuracy: 0.625,
             train_images_per_second: 1234.5,
             seconds: 3.25,
+            learning_rate: 1e-3,
         }
     }
 
@@ -112,21 +119,34 @@ mod tests {
     fn files_written_before_the_csv_crate_still_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("metrics.csv");
+        // Seven columns: written before the learning rate was kept.
         std::fs::write(
             &path,
-            format!("{HEADER}1,1.765571,0.366250,1.094848,0.587500,7.3,264.5\n"),
+            "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,train_images_per_second,seconds\n\
+             1,1.765571,0.366250,1.094848,0.587500,7.3,264.5\n",
         )
         .unwrap();
         let rows = read_metrics(&path).unwrap();
         assert_eq!(rows[0].epoch, 1);
         assert_eq!(rows[0].valid_accuracy, 0.5875);
+        assert!(rows[0].learning_rate.is_nan());
+        // Rewritten (as a resumed run does), the file gains the column.
+        write_rows(&path, &rows).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap(),
+            HEADER.trim_end()
+        );
     }
 
     #[test]
     fn a_damaged_file_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("metrics.csv");
-        std::fs::write(&path, format!("{HEADER}1,x,0,0,0,0,0\n")).unwrap();
+        std::fs::write(&path, format!("{HEADER}1,x,0,0,0,0,0,0\n")).unwrap();
         let err = format!("{:#}", read_metrics(&path).unwrap_err());
         assert!(err.contains("metrics.csv: bad row 1"), "{err}");
     }

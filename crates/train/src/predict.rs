@@ -9,7 +9,7 @@ use zoo_core::ImageClassifier;
 use zoo_datasets::ImageItem;
 use zoo_datasets::folder::decode_image;
 
-use crate::classifier::host_rows;
+use crate::classifier::host_values;
 use crate::config::TrainConfig;
 use crate::data::batcher;
 use crate::eval::top_k;
@@ -32,22 +32,11 @@ pub fn predict<M: ImageClassifier, C>(
     k: usize,
     device: &Device,
 ) -> anyhow::Result<Vec<Prediction>> {
-    let items = paths
-        .iter()
-        .enumerate()
-        .map(|(index, path)| {
-            Ok(ImageItem {
-                pixels: decode_image(path, config.image_shape)?,
-                shape: config.image_shape,
-                label: 0,
-                index,
-            })
-        })
-        .collect::<Result<Vec<_>, zoo_datasets::DatasetError>>()?;
+    let items = decode_images(paths, config.image_shape)?;
     let batch = batcher(config).batch(items, device);
     let probabilities = softmax(model.forward(batch.images), 1);
     let n = config.classes.len();
-    let values = host_rows(probabilities, "probabilities")?;
+    let values = host_values(probabilities, "probabilities")?;
     Ok(paths
         .iter()
         .zip(values.chunks_exact(n))
@@ -59,6 +48,26 @@ pub fn predict<M: ImageClassifier, C>(
                 .collect(),
         })
         .collect())
+}
+
+/// Decodes image files into items of the dataset's stored `shape` (grey or RGB, resized), as
+/// training stored its images; the first file that cannot be read or decoded is the error.
+pub fn decode_images(
+    paths: &[PathBuf],
+    shape: [usize; 3],
+) -> Result<Vec<ImageItem>, zoo_datasets::DatasetError> {
+    paths
+        .iter()
+        .enumerate()
+        .map(|(index, path)| {
+            Ok(ImageItem {
+                pixels: decode_image(path, shape)?,
+                shape,
+                label: 0,
+                index,
+            })
+        })
+        .collect()
 }
 
 /// `path: class (p%), class (p%), ...`

@@ -69,6 +69,7 @@ pub struct RunStats {
     first_epoch: usize,
     interrupter: Interrupter,
     csv: Option<PathBuf>,
+    learning_rates: Vec<f64>,
     inner: Mutex<Inner>,
 }
 
@@ -107,6 +108,7 @@ impl RunStats {
             first_epoch: completed_epochs + 1,
             interrupter,
             csv,
+            learning_rates: Vec::new(),
             inner: Mutex::new(Inner {
                 train_steps: 0,
                 valid_steps: 0,
@@ -118,6 +120,12 @@ impl RunStats {
                 rows_written: completed_epochs,
             }),
         }
+    }
+
+    /// The learning rate of each epoch's last step (from 1: index 0 is epoch 1), for the rows.
+    pub fn with_learning_rates(mut self, rates: Vec<f64>) -> Self {
+        self.learning_rates = rates;
+        self
     }
 
     /// Records one step; returns `false` (and stops the run) when the loss is not finite.
@@ -203,6 +211,11 @@ impl RunStats {
             valid_accuracy: valid.accuracy(),
             train_images_per_second: train.throughput(),
             seconds,
+            learning_rate: epoch
+                .checked_sub(1)
+                .and_then(|i| self.learning_rates.get(i))
+                .copied()
+                .unwrap_or(f64::NAN),
         };
         let mut s = self.inner.lock().expect("stats lock");
         if epoch > s.rows_written
@@ -211,6 +224,15 @@ impl RunStats {
         {
             append_row(path, &row)?;
             s.rows_written = epoch;
+            // The picture is a view of the file: a failure to draw it stops nothing.
+            if let Some(dir) = path.parent()
+                && let Err(e) = crate::curves::redraw(dir)
+            {
+                eprintln!(
+                    "note: {}: {e:#}",
+                    dir.join(crate::curves::CURVES_PNG).display()
+                );
+            }
         }
         Ok(row)
     }

@@ -22,7 +22,7 @@ use crate::config::TrainConfig;
 use crate::data::{RunData, batches, eval_loader, train_loader};
 use crate::family::ModelFamily;
 use crate::metrics_csv::read_metrics;
-use crate::optim::{optimizer, scheduler};
+use crate::optim::{epoch_learning_rates, optimizer, scheduler};
 use crate::progress::{EpochLogger, PlainRenderer};
 use crate::resume::{check_checkpoint, truncate_metrics};
 use crate::signals::StopOnSignal;
@@ -91,13 +91,16 @@ pub fn train<F: ModelFamily>(
     let train_batches = batches(data.train.size(), config.batch_size);
     let valid_batches = batches(data.valid.size(), config.batch_size);
     let interrupter = Interrupter::new();
-    let stats = Arc::new(RunStats::new(
-        train_batches,
-        valid_batches,
-        completed,
-        interrupter.clone(),
-        Some(metrics_csv.clone()),
-    ));
+    let stats = Arc::new(
+        RunStats::new(
+            train_batches,
+            valid_batches,
+            completed,
+            interrupter.clone(),
+            Some(metrics_csv.clone()),
+        )
+        .with_learning_rates(epoch_learning_rates(config, train_batches)?),
+    );
     let model = Classifier::new(F::init(&config.model, &autodiff)?, Some(stats.clone()));
 
     let terminal = std::io::stdout().is_terminal();

@@ -49,6 +49,8 @@ pub struct Panel {
     pub series: Vec<Series>,
     /// A fixed y range (accuracy: 0..1); from the data when `None`.
     pub y_range: Option<(f64, f64)>,
+    /// The legend in the lower right corner (curves that rise), else the upper right.
+    pub legend_low: bool,
 }
 
 /// Draws `panels` side by side, each `size` pixels.
@@ -91,6 +93,23 @@ fn draw_panel<DB: DrawingBackend>(
     let (y_lo, y_hi) = panel
         .y_range
         .unwrap_or_else(|| padded(points.iter().map(|p| p.1), 0.05));
+    // x is a count (epochs, pixels): one label per whole number while they fit.
+    let x_labels = ((x_hi - x_lo).round() as usize + 1).clamp(2, 12);
+    let small = y_lo.abs().max(y_hi.abs()) < 0.01;
+    let y_format = move |v: &f64| {
+        if small && *v != 0.0 {
+            format!("{v:.1e}")
+        } else {
+            format!("{v:.2}")
+        }
+    };
+    let x_format = |v: &f64| {
+        if (v - v.round()).abs() < 1e-9 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    };
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, (font::FAMILY, 18))
         .margin(10)
@@ -103,6 +122,9 @@ fn draw_panel<DB: DrawingBackend>(
         .x_desc(panel.x_label.as_str())
         .y_desc(panel.y_label.as_str())
         .label_style((font::FAMILY, 13))
+        .x_labels(x_labels)
+        .x_label_formatter(&x_format)
+        .y_label_formatter(&y_format)
         .axis_desc_style((font::FAMILY, 14))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
@@ -117,9 +139,15 @@ fn draw_panel<DB: DrawingBackend>(
             chart.draw_series(LineSeries::new(line.clone(), style))
         }
         .map_err(|e| e.to_string())?;
-        drawn
-            .label(series.label.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        let dashed = series.dashed;
+        drawn.label(series.label.as_str()).legend(move |(x, y)| {
+            let path = vec![(x, y), (x + 24, y)];
+            if dashed {
+                plotters::element::DashedPathElement::new(path, 5, 3, style).into_dyn()
+            } else {
+                PathElement::new(path, style).into_dyn()
+            }
+        });
         // Markers, so a run of one epoch still shows its point.
         chart
             .draw_series(line.iter().map(|&p| Circle::new(p, 3, color.filled())))
@@ -130,13 +158,18 @@ fn draw_panel<DB: DrawingBackend>(
         .label_font((font::FAMILY, 13))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(if panel.legend_low {
+            SeriesLabelPosition::LowerRight
+        } else {
+            SeriesLabelPosition::UpperRight
+        })
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(())
 }
 
-/// The range of `values` widened by `margin` of its span (a flat or empty range by 0.5).
+/// The range of `values` widened by `margin` of its span; a flat range (a constant learning
+/// rate, a run of one epoch) by half its value, or by 0.5 around zero.
 fn padded(values: impl Iterator<Item = f64>, margin: f64) -> (f64, f64) {
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
@@ -144,8 +177,9 @@ fn padded(values: impl Iterator<Item = f64>, margin: f64) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
-    if hi - lo < 1e-12 {
-        return (lo - 0.5, hi + 0.5);
+    if hi - lo <= 1e-9 * hi.abs().max(1e-300) {
+        let half = if hi.abs() > 0.0 { hi.abs() / 2.0 } else { 0.5 };
+        return (lo - half, hi + half);
     }
     let pad = (hi - lo) * margin;
     (lo - pad, hi + pad)
@@ -196,13 +230,14 @@ pub mod curves {
                 what.to_string()
             }
         };
+        // One run: training blue, validation orange (dashed); several: a colour per run.
         let series = |f: fn(&EpochPoint) -> f64, what: &str, dashed: bool| {
             runs.iter()
                 .enumerate()
                 .map(|(i, run)| Series {
                     label: label(run, what),
                     points: run.epochs.iter().map(|e| (e.epoch as f64, f(e))).collect(),
-                    color: i,
+                    color: if several { i } else { usize::from(dashed) },
                     dashed,
                 })
                 .collect::<Vec<_>>()
@@ -212,11 +247,12 @@ pub mod curves {
             all.extend(series(valid, "validation", true));
             all
         };
-        let panel = |title: &str, y: &str, series, y_range| Panel {
+        let panel = |title: &str, y: &str, series, y_range: Option<(f64, f64)>| Panel {
             title: title.into(),
             x_label: "epoch".into(),
             y_label: y.into(),
             series,
+            legend_low: y_range.is_some(),
             y_range,
         };
         vec![
@@ -299,6 +335,16 @@ mod tests {
             write_curves(&[run("a", 0)], &dir.path().join("none.png")),
             Err(VizError::Empty(_))
         ));
+    }
+
+    #[test]
+    fn flat_ranges_open_around_their_value() {
+        let (lo, hi) = padded([1e-3, 1e-3].into_iter(), 0.05);
+        assert!((lo - 5e-4).abs() < 1e-15 && (hi - 1.5e-3).abs() < 1e-15);
+        assert_eq!(padded([0.0].into_iter(), 0.05), (-0.5, 0.5));
+        assert_eq!(padded(std::iter::empty(), 0.05), (0.0, 1.0));
+        let (lo, hi) = padded([1.0, 3.0].into_iter(), 0.05);
+        assert!((lo - 0.9).abs() < 1e-12 && (hi - 3.1).abs() < 1e-12);
     }
 
     #[test]

@@ -22,6 +22,7 @@
 //! ```
 
 mod config;
+pub mod lecture;
 mod model;
 
 pub use config::{Conv3Padding, LectureCnnConfig, Pooling, WeightInit};

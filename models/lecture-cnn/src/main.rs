@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use burn::tensor::Device;
-use lecture_cnn::{ConfigError, Conv3Padding, LectureCnn, LectureCnnConfig};
+use lecture_cnn::{ConfigError, Conv3Padding, LectureCnn, LectureCnnConfig, ModelSummary, Pooling};
 use zoo_cli::zoo_datasets::DatasetKind;
 use zoo_cli::zoo_train::{DataSpec, ModelFamily};
 
@@ -16,6 +16,16 @@ struct LectureArgs {
     /// Filters of the first convolution (36 in the lecture; then 2x, 4x, and 16x in the dense layer).
     #[arg(long, default_value_t = 36)]
     base_filters: usize,
+    /// How each block halves its feature maps: max (2x2 max pooling, the lecture's) or stride
+    /// (a learned 2x2 convolution with stride 2 and a ReLU: the control for `probe translation`).
+    #[arg(long, value_enum, default_value_t = PoolingArg::Max)]
+    pooling: PoolingArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PoolingArg {
+    Max,
+    Stride,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -42,6 +52,10 @@ impl ModelFamily for Lecture {
             .with_in_channels(c)
             .with_input_size([h.max(32), w.max(32)])
             .with_base_filters(args.base_filters)
+            .with_pooling(match args.pooling {
+                PoolingArg::Max => Pooling::Max,
+                PoolingArg::Stride => Pooling::Stride,
+            })
             .with_conv3_padding(match args.conv3_padding {
                 Padding::Valid => Conv3Padding::Valid,
                 Padding::Same => Conv3Padding::Same,
@@ -64,6 +78,10 @@ impl ModelFamily for Lecture {
 
     fn init(config: &LectureCnnConfig, device: &Device) -> Result<LectureCnn, ConfigError> {
         config.init(device)
+    }
+
+    fn lecture_table(summary: &ModelSummary) -> Option<String> {
+        Some(lecture_cnn::lecture::lecture_table(summary))
     }
 }
 

@@ -62,4 +62,43 @@ fn a_small_vgg_trains_evaluates_and_predicts() {
             .any(|l| l.contains("x.png:") && l.matches('%').count() == 2),
         "{out}"
     );
+
+    // The run's curves, and its feature maps: every ReLU and pool of VGG-11's features.
+    assert!(dir.join("curves.png").is_file());
+    let out = ok(&[
+        "visualize",
+        "--run",
+        d,
+        "--test-index",
+        "3",
+        "--max-channels",
+        "16",
+    ]);
+    assert!(out.contains("1 input(s) drawn"), "{out}");
+    let page = std::fs::read_to_string(dir.join("visualize/index.html")).unwrap();
+    // VGG-11 with batch norm: 8 convolutions (ReLU after each) and 5 pools.
+    assert_eq!(page.matches("<figure>").count(), 2 + 8 + 5, "{page}");
+    assert!(
+        page.contains("features.2 ReLU: 64 x 32 x 32 (the 16 most active of 64 channels)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("features.3 MaxPool2d: 64 x 16 x 16"),
+        "{page}"
+    );
+    assert!(
+        page.contains("first-layer filters: 64 x 1 x 3 x 3"),
+        "{page}"
+    );
+}
+
+#[test]
+fn summary_lecture_is_the_lecture_cnns_alone() {
+    let out = zoo_core::testing::cli_command(BIN)
+        .args(["summary", "--lecture"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("lecture-cnn summary --lecture"), "{err}");
 }

@@ -197,3 +197,55 @@ fn weights_stored_as_another_element_type_are_cast_or_refused_not_a_panic() {
         }
     }
 }
+
+#[test]
+fn feature_maps_are_every_conv_and_pool_and_the_stride_control_trains() {
+    let d = device();
+    let images = Tensor::<4>::random([2, 1, 32, 32], burn::tensor::Distribution::Default, &d);
+    let max = LectureCnnConfig::new(10)
+        .with_in_channels(1)
+        .init(&d)
+        .unwrap();
+    let (maps, logits) = max.feature_maps(images.clone());
+    let described: Vec<(String, String, [usize; 4])> = maps
+        .iter()
+        .map(|m| (m.name.clone(), m.kind.clone(), m.output.dims()))
+        .collect();
+    let expected = [
+        ("conv1", "Conv2d+ReLU", [2, 36, 32, 32]),
+        ("pool1", "MaxPool2d", [2, 36, 16, 16]),
+        ("conv2", "Conv2d+ReLU", [2, 72, 16, 16]),
+        ("pool2", "MaxPool2d", [2, 72, 8, 8]),
+        ("conv3", "Conv2d+ReLU", [2, 144, 6, 6]),
+        ("pool3", "MaxPool2d", [2, 144, 3, 3]),
+    ];
+    assert_eq!(described.len(), expected.len());
+    for ((name, kind, dims), (n, k, e)) in described.iter().zip(expected) {
+        assert_eq!((name.as_str(), kind.as_str(), *dims), (n, k, e));
+    }
+    // The observed pass computes what the plain one does.
+    let model = max.valid();
+    let plain = model.forward(images.clone());
+    let (_, observed) = model.feature_maps(images.clone());
+    assert!(max_abs_diff(plain, observed) < 1e-5);
+    assert_eq!(logits.dims(), [2, 10]);
+
+    // The control: stride-2 convolutions where the pools were, same shapes, and it learns.
+    let stride = LectureCnnConfig::new(10)
+        .with_in_channels(1)
+        .with_pooling(lecture_cnn::Pooling::Stride);
+    let model = stride.init(&d).unwrap();
+    assert_eq!(model.num_params(), stride.num_params().unwrap());
+    let (maps, _) = model.feature_maps(images);
+    let names: Vec<&str> = maps.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["conv1", "down1", "conv2", "down2", "conv3", "down3"]
+    );
+    assert_eq!(maps[5].output.dims(), [2, 144, 3, 3]);
+    let (images, labels) = learnable_batch(&d.clone().autodiff(), 32, [1, 32, 32], 10);
+    let model = stride.init(&d.clone().autodiff()).unwrap();
+    let (_, losses) = train_steps(model, images, labels, 8, 1e-3);
+    let (first, last) = (losses[0], *losses.last().unwrap());
+    assert!(last < 0.8 * first, "loss {first} -> {last}");
+}

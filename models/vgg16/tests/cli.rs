@@ -102,3 +102,76 @@ fn summary_lecture_is_the_lecture_cnns_alone() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("lecture-cnn summary --lecture"), "{err}");
 }
+
+/// Writes `n` 224x224 RGB images of class `class` (stripes one way or the other) into `dir`.
+fn write_images(dir: &std::path::Path, class: &str, n: u32) {
+    let folder = dir.join(class);
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..n {
+        let image = image::RgbImage::from_fn(224, 224, |x, y| {
+            let t = if class == "vertical" { x } else { y };
+            let on = (t / 8 + i) % 2 == 0;
+            image::Rgb(if on {
+                [230, 40 + 20 * i as u8, 30]
+            } else {
+                [20, 20, 200]
+            })
+        });
+        image.save(folder.join(format!("{i}.png"))).unwrap();
+    }
+}
+
+#[test]
+fn vgg_at_224_shows_the_64_most_active_channels_per_layer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("stripes");
+    for (split, n) in [("train", 4), ("test", 2)] {
+        for class in ["vertical", "horizontal"] {
+            write_images(&data.join(split), class, n);
+        }
+    }
+    let dir = tmp.path().join("run");
+    let d = dir.to_str().unwrap();
+    ok(&[
+        "train",
+        "--dataset",
+        "folder",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--image-size",
+        "224",
+        "--arch",
+        "vgg11",
+        "--hidden",
+        "0",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--validation-split",
+        "0",
+        "--artifact-dir",
+        d,
+    ]);
+    let out = ok(&["visualize", "--run", d, "--test-index", "1"]);
+    assert!(out.contains("1 input(s) drawn"), "{out}");
+    let page = std::fs::read_to_string(dir.join("visualize/index.html")).unwrap();
+    // VGG-11: 8 convolutions (a ReLU after each) and 5 pools, the input and the filters.
+    assert_eq!(page.matches("<figure>").count(), 2 + 8 + 5, "{page}");
+    assert!(page.contains("features.1 ReLU: 64 x 224 x 224<"), "{page}");
+    assert!(
+        page.contains("features.4 ReLU: 128 x 112 x 112 (the 64 most active of 128 channels)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("features.20 MaxPool2d: 512 x 7 x 7 (the 64 most active of 512 channels)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("first-layer filters: 64 x 3 x 3 x 3 (RGB)"),
+        "{page}"
+    );
+    // 64 cells of 224 pixels: an 8x8 grid.
+    let grid = image::open(dir.join("visualize/input-0-00-features_1.png")).unwrap();
+    assert!(grid.width() >= 8 * 224 && grid.height() >= 8 * 224);
+}

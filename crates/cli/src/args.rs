@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 use zoo_datasets::DatasetKind;
+use zoo_train::config::Strategy;
 use zoo_train::{OptimizerKind, Schedule};
 
 fn parse_dataset(s: &str) -> Result<DatasetKind, String> {
@@ -17,6 +18,50 @@ fn parse_positive(s: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// The devices of `--devices`: a count (`2`: devices 0 and 1 of the backend) or a list of
+/// indices, each optionally naming its backend (`cuda:0,cuda:1`, `0,2`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceList {
+    /// The backend the list names, if it does.
+    pub backend: Option<String>,
+    /// Device indices of that backend.
+    pub indices: Vec<usize>,
+}
+
+fn parse_devices(s: &str) -> Result<DeviceList, String> {
+    if let Ok(n) = s.parse::<usize>() {
+        if n == 0 {
+            return Err("must be at least 1".into());
+        }
+        return Ok(DeviceList {
+            backend: None,
+            indices: (0..n).collect(),
+        });
+    }
+    let mut backend: Option<String> = None;
+    let mut indices = Vec::new();
+    for part in s.split(',') {
+        let (name, index) = match part.split_once(':') {
+            Some((name, index)) => (Some(name.trim()), index.trim()),
+            None => (None, part.trim()),
+        };
+        let index: usize = index.parse().map_err(|_| {
+            format!("{part:?} is not a device: write N, or a list such as cuda:0,cuda:1")
+        })?;
+        if let Some(name) = name {
+            if backend.as_deref().is_some_and(|b| b != name) {
+                return Err(format!("{s:?} names two backends"));
+            }
+            backend = Some(name.to_string());
+        }
+        if indices.contains(&index) {
+            return Err(format!("{s:?} names device {index} twice"));
+        }
+        indices.push(index);
+    }
+    Ok(DeviceList { backend, indices })
 }
 
 fn parse_learning_rate(s: &str) -> Result<f64, String> {
@@ -143,6 +188,14 @@ pub struct TrainArgs<A: Args> {
     /// Data-loading threads.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    /// Train on several devices: a count (2) or a list (cuda:0,cuda:1). --batch-size stays the
+    /// global batch, split evenly over the devices.
+    #[arg(long, value_parser = parse_devices)]
+    pub devices: Option<DeviceList>,
+    /// How several devices train together: multi (gradients summed on the first device),
+    /// sharded (the optimizer sharded over the devices) or ddp (CUDA only).
+    #[arg(long, value_enum, default_value_t = Strategy::Multi)]
+    pub strategy: Strategy,
     /// Use only the first N training images.
     #[arg(long, value_parser = parse_positive)]
     pub train_limit: Option<usize>,

@@ -43,6 +43,11 @@ pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
 /// the first compiled backend that starts, GPU ones first, as PyTorch users write
 /// `"cuda" if torch.cuda.is_available() else "cpu"`, with a note for each one that cannot.
 pub(crate) fn device(chosen: Option<Backend>) -> anyhow::Result<Device> {
+    backend_device(chosen).map(|(_, device)| device)
+}
+
+/// [`device`], with the backend it belongs to.
+fn backend_device(chosen: Option<Backend>) -> anyhow::Result<(Backend, Device)> {
     let candidates = match chosen {
         Some(backend) => vec![backend],
         None => Backend::compiled(),
@@ -53,7 +58,7 @@ pub(crate) fn device(chosen: Option<Backend>) -> anyhow::Result<Device> {
         match zoo_train::backend::probe(backend, &device) {
             Ok(()) => {
                 println!("backend: {backend} ({device:?})");
-                return Ok(device);
+                return Ok((backend, device));
             }
             Err(e) => {
                 if let Some(next) = candidates.get(i + 1) {
@@ -66,7 +71,52 @@ pub(crate) fn device(chosen: Option<Backend>) -> anyhow::Result<Device> {
     Err(failure)
 }
 
+/// The devices a run trains on: its one device as [`device`] picks it, or for several the
+/// backend's devices at the run's indices, each checked to start.
+fn train_devices(backend: Option<Backend>, indices: &[usize]) -> anyhow::Result<Vec<Device>> {
+    let (backend, device) = backend_device(backend)?;
+    if indices.len() <= 1 && indices.first().is_none_or(|&i| i == 0) {
+        return Ok(vec![device]);
+    }
+    let devices: Vec<Device> = indices.iter().map(|&i| backend.device_at(i)).collect();
+    for (&index, device) in indices.iter().zip(&devices) {
+        zoo_train::backend::probe(backend, device)
+            .map_err(|e| anyhow::anyhow!("--devices: {backend}:{index} cannot start: {e}"))?;
+    }
+    println!(
+        "devices: {} ({:?})",
+        indices
+            .iter()
+            .map(|i| format!("{backend}:{i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        devices
+    );
+    Ok(devices)
+}
+
+/// The backend `--devices cuda:0,..` names, checked against `--backend`.
+fn devices_backend(
+    list: Option<&crate::args::DeviceList>,
+    chosen: Option<Backend>,
+) -> anyhow::Result<Option<Backend>> {
+    let Some(name) = list.and_then(|l| l.backend.as_deref()) else {
+        return Ok(chosen);
+    };
+    let named = name.parse::<Backend>().map_err(anyhow::Error::msg)?;
+    match chosen {
+        Some(chosen) if chosen != named => bail!(
+            "--devices names {named} devices, the backend is {chosen} (--backend / ZOO_BACKEND)"
+        ),
+        _ => Ok(Some(named)),
+    }
+}
+
 fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> anyhow::Result<()> {
+    let backend = devices_backend(args.devices.as_ref(), backend)?;
+    if let Some(list) = &args.devices {
+        zoo_train::train::check_strategy(args.strategy, list.indices.len())?;
+    }
     // One writer per run: the lock is held until training ends (or the process dies).
     let (config, loaded, dir, _lock) = if args.resume {
         let dir = args.artifact_dir.as_deref().expect("clap requires it");
@@ -91,8 +141,14 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
         zoo_train::run_dir::prepare_artifact_dir(&dir, false)?;
         let lock = zoo_train::RunLock::acquire(&dir)?;
         let folder_shape = [3, args.image_size, args.image_size];
-        let loaded = load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape))
-            .and_then(|loaded| Ok((new_config::<F>(&args, dataset, &loaded)?, loaded)));
+        let loaded = load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape)).and_then(
+            |loaded| {
+                let config = new_config::<F>(&args, dataset, &loaded)?;
+                // Refused before anything is written: the empty run directory goes again.
+                config.validate()?;
+                Ok((config, loaded))
+            },
+        );
         match loaded {
             Ok((config, loaded)) => (config, loaded, dir, lock),
             Err(err) => {
@@ -104,7 +160,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
         }
     };
     config.validate()?;
-    let device = device(backend)?;
+    let devices = train_devices(backend, &config.devices)?;
     let data = split_for_run(loaded, &config)?;
     println!(
         "{} on {} from {}: {} training, {} validation, {} test images; input {:?}; {} epochs, batch {}, {:?} lr {}",
@@ -123,7 +179,16 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
     if data.location == Location::BundledSubset {
         println!("note: this is the 1,000-image subset; accuracy will be far below the full set's");
     }
-    let report = zoo_train::train::<F>(&config, data, &dir, &device, args.resume)?;
+    if devices.len() > 1 {
+        println!(
+            "{} devices, strategy {:?}: {} images per device and step (global batch {})",
+            devices.len(),
+            config.strategy,
+            config.batch_size / devices.len(),
+            config.batch_size
+        );
+    }
+    let report = zoo_train::train::<F>(&config, data, &dir, &devices, args.resume)?;
     println!(
         "done in {}: {} epochs, last validation accuracy {}, best epoch {}",
         zoo_train::progress::human_duration(report.seconds),
@@ -187,6 +252,11 @@ fn new_config<F: ModelFamily>(
         seed: args.seed,
         patience: args.patience,
         workers: args.workers,
+        devices: args
+            .devices
+            .as_ref()
+            .map_or_else(|| vec![0], |list| list.indices.clone()),
+        strategy: args.strategy,
     })
 }
 

@@ -40,12 +40,28 @@ pub struct Classifier<M> {
     /// Where steps report loss and accuracy.
     #[module(skip)]
     pub stats: Option<Arc<RunStats>>,
+    /// What the loss is multiplied by before the backward pass: `1 / devices` under Burn's
+    /// multi-device strategies, which sum the devices' gradients, so that N devices with B/N
+    /// images each step as one device with B images does. 1 otherwise.
+    #[module(skip)]
+    pub gradient_scale: f32,
 }
 
 impl<M: ImageClassifier> Classifier<M> {
     /// Wraps `model`, reporting to `stats`.
     pub fn new(model: M, stats: Option<Arc<RunStats>>) -> Self {
-        Self { model, stats }
+        Self {
+            model,
+            stats,
+            gradient_scale: 1.0,
+        }
+    }
+
+    /// Scales the loss by `scale` before the backward pass (see
+    /// [`gradient_scale`](Self::gradient_scale)).
+    pub fn with_gradient_scale(mut self, scale: f32) -> Self {
+        self.gradient_scale = scale;
+        self
     }
 
     /// Logits and cross-entropy loss for a batch.
@@ -88,7 +104,11 @@ impl<M: ImageClassifier> TrainStep for Classifier<M> {
                 item: out,
             };
         }
-        let grads = out.loss.backward();
+        let grads = if self.gradient_scale == 1.0 {
+            out.loss.backward()
+        } else {
+            (out.loss.clone() * self.gradient_scale).backward()
+        };
         TrainOutput::new(self, grads, out)
     }
 }

@@ -17,6 +17,21 @@ pub enum OptimizerKind {
     Sgd,
 }
 
+/// How several devices train one model (Burn's execution strategies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// One model on the first device, copied to the others every step; their gradients are
+    /// summed and the optimizer steps on the first device (Burn's `OptimMainDevice`).
+    #[default]
+    Multi,
+    /// As `multi`, with the optimizer's work sharded across the devices (`OptimSharded`).
+    Sharded,
+    /// Distributed data parallel: a thread per device, gradients all-reduced in the backward
+    /// pass (CUDA only in Burn 0.22.1).
+    Ddp,
+}
+
 /// The learning-rate schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -74,6 +89,17 @@ pub struct TrainConfig<C> {
     pub patience: Option<usize>,
     /// Data-loading threads.
     pub workers: usize,
+    /// Indices of the devices trained on (of the run's backend); one device unless
+    /// `--devices` says more. Every device takes `batch_size / devices` images of each step.
+    #[serde(default = "one_device")]
+    pub devices: Vec<usize>,
+    /// How several devices train together.
+    #[serde(default)]
+    pub strategy: Strategy,
+}
+
+fn one_device() -> Vec<usize> {
+    vec![0]
 }
 
 impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
@@ -84,6 +110,17 @@ impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
         }
         if self.batch_size == 0 {
             bail!("--batch-size must be at least 1");
+        }
+        let n = self.devices.len();
+        if n == 0 {
+            bail!("--devices must name at least one device");
+        }
+        if !self.batch_size.is_multiple_of(n) {
+            bail!(
+                "--batch-size {} does not split evenly over {n} devices (the global batch is split, \
+                 each device takes batch-size / devices images)",
+                self.batch_size
+            );
         }
         if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
             bail!(
@@ -224,6 +261,8 @@ mod tests {
             seed: 1,
             patience: None,
             workers: 1,
+            devices: vec![0],
+            strategy: Strategy::Multi,
         };
         serde_json::to_value(&config).unwrap()
     }
@@ -240,12 +279,27 @@ mod tests {
     fn a_written_config_reads_back() {
         let config = parse(&written()).unwrap();
         assert_eq!((config.epochs, config.batch_size), (2, 64));
+        assert_eq!(
+            (config.devices, config.strategy),
+            (vec![0], Strategy::Multi)
+        );
+        // Written before runs had devices: one device.
+        let mut old = written();
+        old.as_object_mut().unwrap().remove("devices");
+        old.as_object_mut().unwrap().remove("strategy");
+        assert_eq!(parse(&old).unwrap().devices, vec![0]);
     }
 
     #[test]
     fn an_edited_config_with_impossible_values_is_refused_naming_the_file() {
-        let cases: [(&str, serde_json::Value, &str); 7] = [
+        let cases: [(&str, serde_json::Value, &str); 9] = [
             ("batch_size", 0.into(), "--batch-size must be at least 1"),
+            ("devices", serde_json::json!([]), "at least one device"),
+            (
+                "devices",
+                serde_json::json!([0, 1, 2]),
+                "--batch-size 64 does not split evenly over 3 devices",
+            ),
             ("classes", serde_json::json!([]), "no class names"),
             (
                 "image_shape",

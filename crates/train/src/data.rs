@@ -72,14 +72,16 @@ pub fn batches(items: usize, batch_size: usize) -> usize {
     items.div_ceil(batch_size.max(1))
 }
 
-/// The training loader: shuffled with the run's seed, augmented if configured.
+/// The training loader: shuffled with the run's seed, augmented if configured, in batches of
+/// `batch_size` (the global batch, or one device's share of it).
 pub fn train_loader<C>(
     config: &TrainConfig<C>,
     set: ImageSet,
+    batch_size: usize,
     device: &Device,
 ) -> Arc<dyn DataLoader<ImageBatch>> {
     let builder = DataLoaderBuilder::new(batcher(config))
-        .batch_size(config.batch_size)
+        .batch_size(batch_size)
         .shuffle(config.seed)
         .num_workers(config.workers)
         .set_device(device.clone());
@@ -100,4 +102,51 @@ pub fn eval_loader<C>(
         .num_workers(config.workers)
         .set_device(device.clone())
         .build(set)
+}
+
+/// How Burn's multi-device training walks an epoch of `items` over `devices` devices taking
+/// `batch` images each per step: every device gets a contiguous slice (`items / devices`, the
+/// last one the rest), so there are `model_steps` forward/backward passes in all and
+/// `optimizer_steps` updates (one per step of the slowest device).
+pub fn device_steps(items: usize, devices: usize, batch: usize) -> (usize, usize) {
+    let devices = devices.max(1);
+    let share = items / devices;
+    let slices = (0..devices).map(|i| {
+        if i + 1 == devices {
+            items - share * (devices - 1)
+        } else {
+            share
+        }
+    });
+    slices.fold((0, 0), |(steps, longest), slice| {
+        let n = batches(slice, batch);
+        (steps + n, longest.max(n))
+    })
+}
+
+/// The training set in one seeded random order: Burn gives each device a fixed contiguous slice
+/// and shuffles only inside it, so a set stored class by class (an image folder) would give
+/// each device a few classes only.
+pub fn shuffled_for_devices(set: &ImageSet, seed: u64) -> ImageSet {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let mut order: Vec<usize> = (0..set.size()).collect();
+    order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed ^ 0x5eed_d15c));
+    set.select(set.name().to_string(), &order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_steps_follow_burns_slices() {
+        assert_eq!(device_steps(100, 1, 10), (10, 10));
+        // 50 + 50 images at 16 per step: 4 passes each.
+        assert_eq!(device_steps(100, 2, 16), (8, 4));
+        // 33 + 33 + 34 at 8: 5 + 5 + 5.
+        assert_eq!(device_steps(100, 3, 8), (15, 5));
+        // 3 + 4 at 2: 2 + 2.
+        assert_eq!(device_steps(7, 2, 2), (4, 2));
+    }
 }

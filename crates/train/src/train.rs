@@ -13,13 +13,16 @@ use burn::train::logger::FileMetricLogger;
 use burn::train::metric::store::{Aggregate, Direction, Split};
 use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{
-    Interrupter, Learner, MetricEarlyStoppingStrategy, StoppingCondition, SupervisedTraining,
+    ExecutionStrategy, Interrupter, Learner, MetricEarlyStoppingStrategy, MultiDeviceOptim,
+    StoppingCondition, SupervisedTraining,
 };
 
 use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, checkpoint_path, last_complete_epoch};
 use crate::classifier::Classifier;
-use crate::config::TrainConfig;
-use crate::data::{RunData, batches, eval_loader, train_loader};
+use crate::config::{Strategy, TrainConfig};
+use crate::data::{
+    RunData, batches, device_steps, eval_loader, shuffled_for_devices, train_loader,
+};
 use crate::family::ModelFamily;
 use crate::metrics_csv::read_metrics;
 use crate::optim::{epoch_learning_rates, optimizer, scheduler};
@@ -50,7 +53,12 @@ pub struct TrainReport {
     pub seconds: f64,
 }
 
-/// Trains `config` on `device`, writing everything into `dir`.
+/// Trains `config` on `devices` (the first is the main one: validation, checkpoints and the
+/// optimizer under [`Strategy::Multi`]), writing everything into `dir`.
+///
+/// Several devices split every step's batch (`batch_size / devices` images each) under Burn's
+/// execution strategy `config.strategy`; the loss is scaled so that the summed gradients are
+/// those of the whole batch on one device.
 ///
 /// With `resume`, continues from the last epoch whose checkpoint is complete. Returns an
 /// error (after the last good weights are on disk) when the loss stops being finite, when a
@@ -60,11 +68,22 @@ pub fn train<F: ModelFamily>(
     config: &TrainConfig<F::Config>,
     data: RunData,
     dir: &Path,
-    device: &Device,
+    devices: &[Device],
     resume: bool,
 ) -> anyhow::Result<TrainReport> {
     let started = Instant::now();
     config.validate()?;
+    let Some(device) = devices.first() else {
+        bail!("no device to train on");
+    };
+    if devices.len() != config.devices.len() {
+        bail!(
+            "the run names {} devices, {} were given",
+            config.devices.len(),
+            devices.len()
+        );
+    }
+    let n = devices.len();
     let checkpoints = dir.join(CHECKPOINT_DIR);
     let completed = if resume {
         last_complete_epoch(&checkpoints).unwrap_or(0)
@@ -88,7 +107,13 @@ pub fn train<F: ModelFamily>(
     device.seed(config.seed + completed as u64);
     zoo_kernels::seed(config.seed + completed as u64);
     let autodiff = device.clone().autodiff();
-    let train_batches = batches(data.train.size(), config.batch_size);
+    let device_batch = config.batch_size / n;
+    let train_set = if n > 1 {
+        shuffled_for_devices(&data.train, config.seed)
+    } else {
+        data.train.clone()
+    };
+    let (train_batches, optimizer_steps) = device_steps(train_set.size(), n, device_batch);
     let valid_batches = batches(data.valid.size(), config.batch_size);
     let interrupter = Interrupter::new();
     let stats = Arc::new(
@@ -99,15 +124,20 @@ pub fn train<F: ModelFamily>(
             interrupter.clone(),
             Some(metrics_csv.clone()),
         )
-        .with_learning_rates(epoch_learning_rates(config, train_batches)?),
+        .with_learning_rates(epoch_learning_rates(config, optimizer_steps)?),
     );
-    let model = Classifier::new(F::init(&config.model, &autodiff)?, Some(stats.clone()));
+    let model = Classifier::new(F::init(&config.model, &autodiff)?, Some(stats.clone()))
+        .with_gradient_scale(match config.strategy {
+            // Burn's multi-device step sums the devices' gradients; ddp all-reduces a mean.
+            Strategy::Multi | Strategy::Sharded => 1.0 / n as f32,
+            Strategy::Ddp => 1.0,
+        });
 
     let terminal = std::io::stdout().is_terminal();
     let checkpointer = |name: &str| AtomicCheckpointer::new(&checkpoints, name);
     let mut training = SupervisedTraining::new(
         dir,
-        train_loader(config, data.train.clone(), &autodiff),
+        train_loader(config, train_set, device_batch, &autodiff),
         eval_loader(config, data.valid.clone(), device),
     )
     .metrics((AccuracyMetric::new(), LossMetric::new()))
@@ -121,6 +151,11 @@ pub fn train<F: ModelFamily>(
     .with_interrupter(interrupter.clone())
     .num_epochs(config.epochs)
     .summary();
+    if n > 1 {
+        let autodiff: Vec<Device> = devices.iter().map(|d| d.clone().autodiff()).collect();
+        training =
+            training.with_training_strategy(execution_strategy(config.strategy, autodiff)?.into());
+    }
     if let Some(patience) = config.patience {
         training = training.early_stopping(MetricEarlyStoppingStrategy::new(
             &LossMetric::new(),
@@ -142,7 +177,11 @@ pub fn train<F: ModelFamily>(
         training = training.checkpoint(completed);
     }
 
-    let learner = Learner::new(model, optimizer(config), scheduler(config, train_batches)?);
+    let learner = Learner::new(
+        model,
+        optimizer(config),
+        scheduler(config, optimizer_steps)?,
+    );
     let signals = StopOnSignal::install(interrupter.clone())
         .context("cannot watch for Ctrl-C and SIGTERM")?;
     let result = training.launch(learner);
@@ -216,6 +255,44 @@ pub fn train<F: ModelFamily>(
         last_valid_accuracy: rows.last().map(|r| r.valid_accuracy),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Refuses a strategy this build cannot run on `devices` devices: ddp needs the `cuda`
+/// feature (Burn 0.22.1 all-reduces on NCCL only).
+pub fn check_strategy(strategy: Strategy, devices: usize) -> anyhow::Result<()> {
+    if strategy == Strategy::Ddp && devices > 1 && !cfg!(feature = "cuda") {
+        bail!(
+            "--strategy ddp needs CUDA (Burn 0.22.1 all-reduces on NCCL only): build with --features cuda and pass --backend cuda, or use --strategy multi"
+        );
+    }
+    Ok(())
+}
+
+/// Burn's execution strategy for several devices.
+fn execution_strategy(
+    strategy: Strategy,
+    devices: Vec<Device>,
+) -> anyhow::Result<ExecutionStrategy> {
+    check_strategy(strategy, devices.len())?;
+    match strategy {
+        Strategy::Multi => Ok(ExecutionStrategy::multi(
+            devices,
+            MultiDeviceOptim::OptimMainDevice,
+        )),
+        Strategy::Sharded => Ok(ExecutionStrategy::multi(
+            devices,
+            MultiDeviceOptim::OptimSharded,
+        )),
+        #[cfg(feature = "cuda")]
+        Strategy::Ddp => Ok(ExecutionStrategy::ddp(
+            devices,
+            burn::tensor::distributed::DistributedConfig {
+                all_reduce_op: burn::tensor::distributed::ReduceOperation::Mean,
+            },
+        )),
+        #[cfg(not(feature = "cuda"))]
+        Strategy::Ddp => unreachable!("refused by check_strategy"),
+    }
 }
 
 /// Loads the weights `file` of a run (`model-best.bpk`, `model-final.bpk`) into its model.

@@ -457,3 +457,75 @@ fn wgpu_without_a_driver_is_one_line_with_a_hint() {
     assert!(stderr.contains("skipped"), "{all}");
     assert!(all.lines().any(|l| l.starts_with("flex ")), "{all}");
 }
+
+#[test]
+fn two_devices_reach_the_accuracy_of_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut accuracy = Vec::new();
+    for devices in ["1", "2"] {
+        let dir = tmp.path().join(format!("devices-{devices}"));
+        let d = dir.to_str().unwrap();
+        let out = ok(&[
+            "train",
+            "--epochs",
+            "2",
+            "--train-limit",
+            "4000",
+            "--devices",
+            devices,
+            "--artifact-dir",
+            d,
+        ]);
+        if devices == "2" {
+            assert!(
+                out.contains("2 devices, strategy Multi: 32 images per device and step"),
+                "{out}"
+            );
+            let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
+            assert!(
+                config.contains("\"devices\": [\n    0,\n    1\n  ]"),
+                "{config}"
+            );
+            // eval runs on one device.
+            assert!(ok(&["eval", "--run", d]).contains("accuracy"));
+        }
+        accuracy.push(metrics(&dir).last().unwrap()[4]);
+    }
+    println!(
+        "validation accuracy: one device {:.4}, two {:.4}",
+        accuracy[0], accuracy[1]
+    );
+    assert!(accuracy[1] > 0.7, "{accuracy:?}");
+    assert!((accuracy[0] - accuracy[1]).abs() < 0.05, "{accuracy:?}");
+
+    let d = tmp.path().join("refused");
+    let d = d.to_str().unwrap();
+    refused(
+        &[
+            "train",
+            "--devices",
+            "2",
+            "--batch-size",
+            "63",
+            "--artifact-dir",
+            d,
+        ],
+        1,
+        "--batch-size 63 does not split evenly over 2 devices",
+    );
+    refused(
+        &[
+            "train",
+            "--devices",
+            "2",
+            "--strategy",
+            "ddp",
+            "--artifact-dir",
+            d,
+        ],
+        1,
+        "--strategy ddp needs CUDA",
+    );
+    refused(&["train", "--devices", "0"], 2, "must be at least 1");
+    refused(&["train", "--devices", "cuda:0,cuda:0"], 2, "twice");
+}

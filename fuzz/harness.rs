@@ -12,7 +12,7 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use lecture_cnn::{LectureCnn, LectureCnnConfig};
-use zoo_datasets::Split;
+use zoo_datasets::OfficialSplit;
 use zoo_datasets::cifar::{self, CifarKind};
 use zoo_datasets::{folder, idx, mnist};
 
@@ -84,7 +84,7 @@ pub fn cifar_targz(data: &[u8]) {
         return;
     }
     if let Ok(Some(batches)) = cifar::unpack_archive(dir.path(), kind) {
-        let _ = cifar::load_cifar_split("fuzz", &batches, kind, Split::Test);
+        let _ = cifar::load_cifar_split("fuzz", &batches, kind, OfficialSplit::Test);
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
 
-use crate::Split;
+use crate::OfficialSplit;
 use crate::error::{DatasetError, Result};
 use crate::image_set::ImageSet;
 
@@ -60,14 +60,14 @@ impl CifarKind {
     }
 
     /// The batch files of a split.
-    pub fn files(self, split: Split) -> Vec<String> {
+    pub fn files(self, split: OfficialSplit) -> Vec<String> {
         match (self, split) {
-            (CifarKind::Cifar10, Split::Train) => {
+            (CifarKind::Cifar10, OfficialSplit::Train) => {
                 (1..=5).map(|i| format!("data_batch_{i}.bin")).collect()
             }
-            (CifarKind::Cifar10, Split::Test) => vec!["test_batch.bin".into()],
-            (CifarKind::Cifar100, Split::Train) => vec!["train.bin".into()],
-            (CifarKind::Cifar100, Split::Test) => vec!["test.bin".into()],
+            (CifarKind::Cifar10, OfficialSplit::Test) => vec!["test_batch.bin".into()],
+            (CifarKind::Cifar100, OfficialSplit::Train) => vec!["train.bin".into()],
+            (CifarKind::Cifar100, OfficialSplit::Test) => vec!["test.bin".into()],
         }
     }
 
@@ -92,7 +92,11 @@ impl CifarKind {
 pub fn batch_dir(dir: &Path, kind: CifarKind) -> Option<PathBuf> {
     [dir.join(kind.folder()), dir.to_path_buf()]
         .into_iter()
-        .find(|d| kind.files(Split::Test).iter().all(|f| d.join(f).is_file()))
+        .find(|d| {
+            kind.files(OfficialSplit::Test)
+                .iter()
+                .all(|f| d.join(f).is_file())
+        })
 }
 
 /// Unpacks the official `.tar.gz` found in `dir` (if any) next to it; returns the batch folder.
@@ -179,7 +183,12 @@ fn class_names(dir: &Path, kind: CifarKind) -> Result<Vec<String>> {
 }
 
 /// Loads one split from a folder of batch files.
-pub fn load_cifar_split(name: &str, dir: &Path, kind: CifarKind, split: Split) -> Result<ImageSet> {
+pub fn load_cifar_split(
+    name: &str,
+    dir: &Path,
+    kind: CifarKind,
+    split: OfficialSplit,
+) -> Result<ImageSet> {
     let mut pixels = Vec::new();
     let mut labels = Vec::new();
     for file in kind.files(split) {

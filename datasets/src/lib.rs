@@ -49,18 +49,18 @@ pub use source::{
 
 /// An official split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Split {
+pub enum OfficialSplit {
     /// The training split.
     Train,
     /// The test split.
     Test,
 }
 
-impl fmt::Display for Split {
+impl fmt::Display for OfficialSplit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Split::Train => "train",
-            Split::Test => "test",
+            OfficialSplit::Train => "train",
+            OfficialSplit::Test => "test",
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::Split;
+use crate::OfficialSplit;
 use crate::error::{DatasetError, Result};
 use crate::idx::{IdxArray, find_file, read_idx};
 use crate::image_set::ImageSet;
@@ -22,19 +22,21 @@ pub const FASHION_MNIST_CLASSES: [&str; 10] = [
 ];
 
 /// The IDX file names of a split: `(images, labels)`, without `.gz`.
-pub fn idx_file_names(split: Split) -> (&'static str, &'static str) {
+pub fn idx_file_names(split: OfficialSplit) -> (&'static str, &'static str) {
     match split {
-        Split::Train => ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-        Split::Test => ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+        OfficialSplit::Train => ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+        OfficialSplit::Test => ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
     }
 }
 
 /// Whether `dir` holds both splits (plain or gzipped).
 pub fn has_idx_files(dir: &Path) -> bool {
-    [Split::Train, Split::Test].into_iter().all(|split| {
-        let (images, labels) = idx_file_names(split);
-        find_file(dir, images).is_some() && find_file(dir, labels).is_some()
-    })
+    [OfficialSplit::Train, OfficialSplit::Test]
+        .into_iter()
+        .all(|split| {
+            let (images, labels) = idx_file_names(split);
+            find_file(dir, images).is_some() && find_file(dir, labels).is_some()
+        })
 }
 
 /// Loads one split of an MNIST-format dataset from `dir`.
@@ -44,7 +46,7 @@ pub fn has_idx_files(dir: &Path) -> bool {
 pub fn load_idx_split(
     name: &str,
     dir: &Path,
-    split: Split,
+    split: OfficialSplit,
     classes: Vec<String>,
 ) -> Result<ImageSet> {
     let (images_name, labels_name) = idx_file_names(split);

@@ -385,9 +385,9 @@ pub struct BenchArgs<A: Args> {
     /// Number of classes instead of the dataset's (1000: ImageNet's).
     #[arg(long, value_parser = parse_positive)]
     pub classes: Option<usize>,
-    /// Training batch size.
-    #[arg(long, default_value_t = 64, value_parser = parse_positive)]
-    pub batch_size: usize,
+    /// Training batch size (default: the model's own, as `train` uses).
+    #[arg(long, value_parser = parse_positive)]
+    pub batch_size: Option<usize>,
     /// Inference batch size (latency is measured at batch 1).
     #[arg(long, default_value_t = 256, value_parser = parse_positive)]
     pub infer_batch: usize,

@@ -14,7 +14,7 @@ use zoo_train::{Backend, DataSpec, ModelFamily, TrainConfig};
 use crate::args::{
     BenchArgs, Cli, Command, EvalArgs, Kernels, PredictArgs, ProbeCommand, SummaryArgs, TrainArgs,
 };
-use crate::paths::{default_run_dir, latest_run};
+use crate::runs::{default_run_dir, latest_run};
 
 /// Runs the parsed command.
 pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
@@ -285,11 +285,10 @@ pub(crate) fn run_model<F: ModelFamily>(
 }
 
 fn eval<F: ModelFamily>(args: EvalArgs, backend: Option<Backend>) -> anyhow::Result<()> {
-    let (run, mut config, model, device) = run_model::<F>(args.run, args.weights.file(), backend)?;
+    let (run, config, model, device) = run_model::<F>(args.run, args.weights.file(), backend)?;
     println!("run: {}", run.display());
-    config.batch_size = args.batch_size;
     let test = test_split(&config, args.data_dir)?;
-    let loader = eval_loader(&config, test, &device);
+    let loader = eval_loader(&config, test, args.batch_size, &device);
     let report = zoo_train::evaluate(&model, loader, &config.classes)?;
     print!("{report}");
     let path = run.join(format!(
@@ -375,7 +374,7 @@ fn bench<F: ModelFamily>(args: BenchArgs<F::Args>, chosen: Option<Backend>) -> a
     };
     let plan = BenchPlan {
         input: F::input_shape(&config),
-        train_batch: args.batch_size,
+        train_batch: args.batch_size.unwrap_or(F::DEFAULT_BATCH_SIZE),
         infer_batch: args.infer_batch,
         reps: args.reps,
         warmup: args.warmup,

@@ -9,7 +9,7 @@ mod allocator;
 mod args;
 mod commands;
 mod inspect;
-mod paths;
+mod runs;
 
 use std::process::ExitCode;
 

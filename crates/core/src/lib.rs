@@ -11,7 +11,7 @@
 
 mod classifier;
 mod error;
-mod paths;
+mod record_paths;
 mod summary;
 mod tap;
 #[cfg(feature = "testing")]
@@ -20,7 +20,7 @@ mod weights;
 
 pub use classifier::ImageClassifier;
 pub use error::ConfigError;
-pub use paths::{param_paths, param_values};
+pub use record_paths::{param_paths, param_values};
 pub use summary::{LayerInfo, ModelSummary};
 pub use tap::{
     ActivationTap, BlockActivation, FeatureMapTap, LayerActivation, LayerTap, NoTap, SummaryTap,

@@ -96,6 +96,26 @@ pub fn cli_command(binary: &str) -> std::process::Command {
     command
 }
 
+/// Runs a command-line binary (on flex, see [`cli_command`]) expecting it to refuse `args`: exit
+/// code `code` (1: the zoo's errors, 2: clap's), `needle` in its output, and no panic.
+pub fn assert_refused(binary: &str, args: &[&str], code: i32, needle: &str) {
+    let out = cli_command(binary)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(code), "{args:?}:\n{all}");
+    assert!(
+        all.contains(needle),
+        "{args:?}: expected '{needle}' in:\n{all}"
+    );
+    assert!(!all.contains("panicked"), "{args:?} panicked:\n{all}");
+}
+
 /// Runs a command-line binary (on flex, see [`cli_command`]) and returns its output (stdout
 /// then stderr), failing the test with that output when it exits with an error.
 pub fn run_ok(binary: &str, args: &[&str]) -> String {

@@ -12,8 +12,8 @@ use zoo_core::ImageClassifier;
 use zoo_kernels::FusedAdamConfig;
 
 use crate::backend::Backend;
-use crate::classifier::cross_entropy;
 use crate::family::ModelFamily;
+use crate::outputs::cross_entropy;
 
 /// What to measure.
 #[derive(Debug, Clone)]

@@ -91,14 +91,15 @@ pub fn train_loader<C>(
     }
 }
 
-/// An evaluation loader: in order, not augmented.
+/// An evaluation loader: in order, not augmented, in batches of `batch_size`.
 pub fn eval_loader<C>(
     config: &TrainConfig<C>,
     set: ImageSet,
+    batch_size: usize,
     device: &Device,
 ) -> Arc<dyn DataLoader<ImageBatch>> {
     DataLoaderBuilder::new(batcher(config))
-        .batch_size(config.batch_size)
+        .batch_size(batch_size)
         .num_workers(config.workers)
         .set_device(device.clone())
         .build(set)

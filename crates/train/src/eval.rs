@@ -8,7 +8,7 @@ use serde::Serialize;
 use zoo_core::ImageClassifier;
 use zoo_datasets::ImageBatch;
 
-use crate::classifier::{cross_entropy, host_values};
+use crate::outputs::{cross_entropy, host_values};
 
 /// The result of an evaluation.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -13,7 +13,6 @@
 pub mod backend;
 pub mod bench;
 pub mod checkpoint;
-pub mod classifier;
 pub mod config;
 pub mod curves;
 pub mod data;
@@ -21,6 +20,7 @@ pub mod eval;
 pub mod family;
 pub mod metrics_csv;
 pub(crate) mod optim;
+pub mod outputs;
 pub mod predict;
 pub mod probe;
 pub mod progress;
@@ -30,6 +30,7 @@ pub mod run_lock;
 pub mod signals;
 pub mod stats;
 pub mod train;
+pub mod training_model;
 pub mod visualize;
 
 pub use backend::Backend;

@@ -9,10 +9,10 @@ use zoo_core::ImageClassifier;
 use zoo_datasets::ImageItem;
 use zoo_datasets::folder::decode_image;
 
-use crate::classifier::host_values;
 use crate::config::TrainConfig;
 use crate::data::batcher;
 use crate::eval::top_k;
+use crate::outputs::host_values;
 
 /// The top classes of one image.
 #[derive(Debug, Clone, PartialEq)]

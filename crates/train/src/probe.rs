@@ -13,9 +13,9 @@ use serde::Serialize;
 use zoo_core::{ActivationTap, ImageClassifier};
 use zoo_datasets::{ImageItem, ImageSet};
 
-use crate::classifier::host_values;
 use crate::config::TrainConfig;
 use crate::data::batcher;
+use crate::outputs::host_values;
 
 /// The 8 directions `(dx, dy)`: right, down-right, down, ... (x to the right, y down).
 pub const DIRECTIONS: [(i32, i32); 8] = [

@@ -7,10 +7,10 @@ use anyhow::{Context, bail};
 use burn::tensor::Device;
 
 use crate::checkpoint::checkpoint_path;
-use crate::classifier::Classifier;
 use crate::config::TrainConfig;
 use crate::family::ModelFamily;
 use crate::metrics_csv::{EpochRow, read_metrics, write_rows};
+use crate::training_model::TrainingModel;
 
 /// Keeps the rows of `metrics.csv` up to `epoch` (a resumed run redoes the later ones).
 pub(crate) fn truncate_metrics(path: &Path, epoch: usize) -> anyhow::Result<()> {
@@ -34,7 +34,7 @@ pub(crate) fn check_checkpoint<F: ModelFamily>(
     device: &Device,
 ) -> anyhow::Result<()> {
     let path = checkpoint_path(dir, "model", epoch);
-    let model = Classifier::new(F::init(&config.model, device)?, None);
+    let model = TrainingModel::new(F::init(&config.model, device)?, None);
     zoo_core::load_weights(model, &path).map_err(|e| {
         anyhow::anyhow!(
             "cannot resume from the checkpoint of epoch {epoch}: {}",

@@ -18,7 +18,6 @@ use burn::train::{
 };
 
 use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, checkpoint_path, last_complete_epoch};
-use crate::classifier::Classifier;
 use crate::config::{Strategy, TrainConfig};
 use crate::data::{
     RunData, batches, device_steps, eval_loader, shuffled_for_devices, train_loader,
@@ -30,6 +29,7 @@ use crate::progress::{EpochLogger, PlainRenderer};
 use crate::resume::{check_checkpoint, truncate_metrics};
 use crate::signals::StopOnSignal;
 use crate::stats::RunStats;
+use crate::training_model::TrainingModel;
 
 /// The final weights of a run.
 pub const MODEL_FINAL: &str = "model-final.bpk";
@@ -126,7 +126,7 @@ pub fn train<F: ModelFamily>(
         )
         .with_learning_rates(epoch_learning_rates(config, optimizer_steps)?),
     );
-    let model = Classifier::new(F::init(&config.model, &autodiff)?, Some(stats.clone()))
+    let model = TrainingModel::new(F::init(&config.model, &autodiff)?, Some(stats.clone()))
         .with_gradient_scale(match config.strategy {
             // Burn's multi-device step sums the devices' gradients; ddp all-reduces a mean.
             Strategy::Multi | Strategy::Sharded => 1.0 / n as f32,
@@ -138,7 +138,7 @@ pub fn train<F: ModelFamily>(
     let mut training = SupervisedTraining::new(
         dir,
         train_loader(config, train_set, device_batch, &autodiff),
-        eval_loader(config, data.valid.clone(), device),
+        eval_loader(config, data.valid.clone(), config.batch_size, device),
     )
     .metrics((AccuracyMetric::new(), LossMetric::new()))
     .with_custom_checkpointers(
@@ -237,7 +237,7 @@ pub fn train<F: ModelFamily>(
         .map(|r| r.epoch);
     let best_epoch = match best {
         Some(epoch) if checkpoint_path(&checkpoints, "model", epoch).is_file() => {
-            let wrapper = Classifier::new(F::init(&config.model, device)?, None);
+            let wrapper = TrainingModel::new(F::init(&config.model, device)?, None);
             let wrapper =
                 zoo_core::load_weights(wrapper, &checkpoint_path(&checkpoints, "model", epoch))?;
             zoo_core::save_weights(wrapper.model, &dir.join(MODEL_BEST))?;

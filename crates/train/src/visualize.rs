@@ -13,10 +13,10 @@ use zoo_datasets::ImageItem;
 use zoo_viz::grid::{MapGrid, feature_map_grid, filter_grid, input_image};
 use zoo_viz::page::{Figure, InputSection, render};
 
-use crate::classifier::host_values;
 use crate::config::TrainConfig;
 use crate::data::batcher;
 use crate::eval::top_k;
+use crate::outputs::host_values;
 
 /// One input to draw.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::kind::DatasetKind;
 use super::search::{LoadedDataset, Location};
-use crate::Split;
+use crate::OfficialSplit;
 use crate::error::Result;
 use crate::idx::{gunzip, parse_idx};
 use crate::image_set::ImageSet;
@@ -27,7 +27,7 @@ pub fn bundled_fashion_mnist() -> Result<LoadedDataset> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let split = |split: Split, images: &[u8], labels: &[u8]| -> Result<ImageSet> {
+    let split = |split: OfficialSplit, images: &[u8], labels: &[u8]| -> Result<ImageSet> {
         let parse = |bytes: &[u8], file: &str, rank| -> Result<_> {
             let path = PathBuf::from(format!("<bundled>/{file}"));
             let raw = gunzip(&path, bytes)?;
@@ -43,8 +43,12 @@ pub fn bundled_fashion_mnist() -> Result<LoadedDataset> {
     };
     Ok(LoadedDataset {
         kind: DatasetKind::FashionMnist,
-        train: split(Split::Train, SUBSET_TRAIN_IMAGES, SUBSET_TRAIN_LABELS)?,
-        test: split(Split::Test, SUBSET_TEST_IMAGES, SUBSET_TEST_LABELS)?,
+        train: split(
+            OfficialSplit::Train,
+            SUBSET_TRAIN_IMAGES,
+            SUBSET_TRAIN_LABELS,
+        )?,
+        test: split(OfficialSplit::Test, SUBSET_TEST_IMAGES, SUBSET_TEST_LABELS)?,
         location: Location::BundledSubset,
     })
 }

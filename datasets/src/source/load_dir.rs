@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::kind::DatasetKind;
 use super::search::{LoadOptions, LoadedDataset, Location};
-use crate::Split;
+use crate::OfficialSplit;
 use crate::cifar::{batch_dir, load_cifar_split, unpack_archive};
 use crate::error::{DatasetError, Result};
 use crate::folder::load_image_folder;
@@ -25,8 +25,8 @@ pub fn load_from(kind: DatasetKind, dir: &Path, options: &LoadOptions) -> Result
                 (0..10).map(|d| d.to_string()).collect()
             };
             (
-                load_idx_split(name, dir, Split::Train, classes.clone())?,
-                load_idx_split(name, dir, Split::Test, classes)?,
+                load_idx_split(name, dir, OfficialSplit::Train, classes.clone())?,
+                load_idx_split(name, dir, OfficialSplit::Test, classes)?,
             )
         }
         DatasetKind::Cifar10 | DatasetKind::Cifar100 => {
@@ -38,8 +38,8 @@ pub fn load_from(kind: DatasetKind, dir: &Path, options: &LoadOptions) -> Result
                 })?,
             };
             (
-                load_cifar_split(name, &batches, cifar, Split::Train)?,
-                load_cifar_split(name, &batches, cifar, Split::Test)?,
+                load_cifar_split(name, &batches, cifar, OfficialSplit::Train)?,
+                load_cifar_split(name, &batches, cifar, OfficialSplit::Test)?,
             )
         }
         DatasetKind::Folder => {

@@ -84,8 +84,9 @@ pub struct LectureCnnConfig {
 }
 
 impl LectureCnnConfig {
-    /// Checks the configuration and returns the `[height, width]` after the last pooling.
-    pub fn final_feature_size(&self) -> Result<[usize; 2], ConfigError> {
+    /// Checks the configuration: classes, channels and filters present, dropout in `[0, 1)`,
+    /// an input large enough for the three poolings.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.num_classes == 0 {
             return Err(ConfigError::ZeroClasses);
         }
@@ -99,24 +100,37 @@ impl LectureCnnConfig {
         }
         ConfigError::check_dropout("conv_dropout", self.conv_dropout)?;
         ConfigError::check_dropout("dense_dropout", self.dense_dropout)?;
-        let shrink = match self.conv3_padding {
-            Conv3Padding::Valid => 2,
-            Conv3Padding::Same => 0,
-        };
-        // Two `same` convolutions each followed by a 2x2 pool, then conv3 and a last pool.
-        let side = |n: usize| (n / 4).checked_sub(shrink).map(|n| n / 2).unwrap_or(0);
-        let [h, w] = self.input_size;
-        let out = [side(h), side(w)];
-        if out.contains(&0) {
-            let min = if shrink == 0 { 8 } else { 16 };
+        if self.pooled_size().contains(&0) {
+            let [h, w] = self.input_size;
             return Err(ConfigError::InputTooSmall {
                 model: "lecture-cnn".into(),
                 height: h,
                 width: w,
-                min,
+                min: match self.conv3_padding {
+                    Conv3Padding::Valid => 16,
+                    Conv3Padding::Same => 8,
+                },
             });
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// The `[height, width]` after the last pooling (an error for an invalid configuration).
+    pub fn final_feature_size(&self) -> Result<[usize; 2], ConfigError> {
+        self.validate()?;
+        Ok(self.pooled_size())
+    }
+
+    /// Two `same` convolutions each followed by a 2x2 pool, then conv3 (shrinking by 2 when
+    /// `valid`) and a last pool; 0 where the input is too small.
+    fn pooled_size(&self) -> [usize; 2] {
+        let shrink = match self.conv3_padding {
+            Conv3Padding::Valid => 2,
+            Conv3Padding::Same => 0,
+        };
+        let side = |n: usize| (n / 4).checked_sub(shrink).map(|n| n / 2).unwrap_or(0);
+        let [h, w] = self.input_size;
+        [side(h), side(w)]
     }
 
     /// The width of the flattened features fed to the dense layer (1296 for 32x32, valid).

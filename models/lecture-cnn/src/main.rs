@@ -60,7 +60,7 @@ impl ModelFamily for Lecture {
                 Padding::Valid => Conv3Padding::Valid,
                 Padding::Same => Conv3Padding::Same,
             });
-        config.flatten_size()?;
+        config.validate()?;
         Ok(config)
     }
 

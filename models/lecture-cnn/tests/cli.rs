@@ -12,13 +12,6 @@ use zoo_core::testing::cli_command;
 const BIN: &str = env!("CARGO_BIN_EXE_lecture-cnn");
 const DEBIAN_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
-fn run(args: &[&str]) -> Output {
-    cli_command(BIN)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
 fn text(out: &Output) -> String {
     format!(
         "{}{}",
@@ -33,14 +26,7 @@ fn ok(args: &[&str]) -> String {
 
 /// Fails with one line, exit code 1 (our errors) or 2 (clap's), never a panic.
 fn refused(args: &[&str], code: i32, needle: &str) {
-    let out = run(args);
-    let all = text(&out);
-    assert_eq!(out.status.code(), Some(code), "{args:?}:\n{all}");
-    assert!(
-        all.contains(needle),
-        "{args:?}: expected '{needle}' in:\n{all}"
-    );
-    assert!(!all.contains("panicked"), "{args:?} panicked:\n{all}");
+    zoo_core::testing::assert_refused(BIN, args, code, needle);
 }
 
 fn eval_accuracy(run_dir: &Path) -> f64 {

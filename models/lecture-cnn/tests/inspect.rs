@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use zoo_core::testing::{cli_command, run_ok};
+use zoo_core::testing::run_ok;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lecture-cnn");
 
@@ -16,18 +16,7 @@ fn ok(args: &[&str]) -> String {
 
 /// Fails with one line and exit code `code`, never a panic.
 fn refused(args: &[&str], code: i32, needle: &str) {
-    let out = cli_command(BIN).args(args).output().unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(code), "{args:?}:\n{all}");
-    assert!(
-        all.contains(needle),
-        "{args:?}: expected '{needle}':\n{all}"
-    );
-    assert!(!all.contains("panicked"), "{args:?} panicked:\n{all}");
+    zoo_core::testing::assert_refused(BIN, args, code, needle);
 }
 
 /// A decoded PNG and the spread of its pixel values (0 for a blank picture).

@@ -143,6 +143,17 @@ impl VggConfig {
 
     /// Checks the configuration; returns the width of the flattened features.
     pub fn flatten_size(&self) -> Result<usize, ConfigError> {
+        self.validate()?;
+        let [h, w] = self.input_size;
+        Ok(match self.head {
+            VggHead::ImageNet => 512 * 7 * 7,
+            VggHead::Compact => 512 * (h / 32) * (w / 32),
+        })
+    }
+
+    /// Checks the configuration: classes and channels present, dropout in `[0, 1)`, an input
+    /// of at least 32x32 (five poolings).
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.num_classes == 0 {
             return Err(ConfigError::ZeroClasses);
         }
@@ -160,10 +171,7 @@ impl VggConfig {
                 min: 32,
             });
         }
-        Ok(match self.head {
-            VggHead::ImageNet => 512 * 7 * 7,
-            VggHead::Compact => 512 * (h / 32) * (w / 32),
-        })
+        Ok(())
     }
 
     /// The number of parameters the model will have, without building it (batch norm counts

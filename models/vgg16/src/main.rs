@@ -81,7 +81,7 @@ impl ModelFamily for VggFamily {
             .with_head(head)
             .with_hidden(hidden)
             .with_dropout(args.dropout);
-        config.flatten_size()?;
+        config.validate()?;
         Ok(config)
     }
 

@@ -94,13 +94,12 @@ fn a_small_vgg_trains_evaluates_and_predicts() {
 
 #[test]
 fn summary_lecture_is_the_lecture_cnns_alone() {
-    let out = zoo_core::testing::cli_command(BIN)
-        .args(["summary", "--lecture"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("lecture-cnn summary --lecture"), "{err}");
+    zoo_core::testing::assert_refused(
+        BIN,
+        &["summary", "--lecture"],
+        1,
+        "lecture-cnn summary --lecture",
+    );
 }
 
 /// Writes `n` 224x224 RGB images of class `class` (stripes one way or the other) into `dir`.

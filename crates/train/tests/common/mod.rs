@@ -14,7 +14,7 @@ use lecture_cnn::LectureCnnConfig;
 use vgg16::{VggArch, VggConfig};
 use zoo_core::ImageClassifier;
 use zoo_datasets::{DatasetKind, ImageBatch, ImageBatcher, bundled_fashion_mnist};
-use zoo_train::classifier::Classifier;
+use zoo_train::training_model::TrainingModel;
 
 /// SGD's learning rate for the compared step. Plain SGD makes the update proportional to the
 /// gradient, so the update compares the gradients themselves; Adam's first step is close to
@@ -83,7 +83,7 @@ pub fn run<M: ImageClassifier>(model: M, batch: ImageBatch, check: Check) -> Out
     // Read back before the step only when there is a step to compare.
     let before = (check == Check::Step).then(|| tensors(&model));
     let images = batch.images.clone();
-    let classifier = Classifier::new(model, None);
+    let classifier = TrainingModel::new(model, None);
     let TrainOutput { grads, item } = TrainStep::step(&classifier, batch);
     let (classifier, updates) = match check {
         Check::Forward => (classifier, Vec::new()),

@@ -4,37 +4,18 @@
 use std::sync::Arc;
 
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::{Int, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use zoo_core::ImageClassifier;
 use zoo_datasets::ImageBatch;
 
+use crate::outputs::cross_entropy;
 use crate::stats::{RunStats, StepSplit};
-
-/// The mean cross-entropy of `logits` `[batch, classes]` against class indices `[batch]`, as
-/// training, evaluation and Keras' `sparse_categorical_crossentropy(from_logits=True)` compute
-/// it.
-pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
-    CrossEntropyLossConfig::new()
-        .init(&logits.device())
-        .forward(logits, targets)
-}
-
-/// The values of a tensor (scores `[batch, classes]`, feature maps) on the host, row-major
-/// (one sync); `what` names them in the error.
-pub fn host_values<const D: usize>(values: Tensor<D>, what: &str) -> anyhow::Result<Vec<f32>> {
-    values
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .map_err(|e| anyhow::anyhow!("reading {what}: {e:?}"))
-}
 
 /// A zoo model under training. Its record nests the model's under `model.`.
 #[derive(Module, Debug)]
-pub struct Classifier<M> {
+pub struct TrainingModel<M> {
     /// The model.
     pub model: M,
     /// Where steps report loss and accuracy.
@@ -47,7 +28,7 @@ pub struct Classifier<M> {
     pub gradient_scale: f32,
 }
 
-impl<M: ImageClassifier> Classifier<M> {
+impl<M: ImageClassifier> TrainingModel<M> {
     /// Wraps `model`, reporting to `stats`.
     pub fn new(model: M, stats: Option<Arc<RunStats>>) -> Self {
         Self {
@@ -91,7 +72,7 @@ impl<M: ImageClassifier> Classifier<M> {
     }
 }
 
-impl<M: ImageClassifier> TrainStep for Classifier<M> {
+impl<M: ImageClassifier> TrainStep for TrainingModel<M> {
     type Input = ImageBatch;
     type Output = ClassificationOutput;
 
@@ -113,7 +94,7 @@ impl<M: ImageClassifier> TrainStep for Classifier<M> {
     }
 }
 
-impl<M: ImageClassifier> InferenceStep for Classifier<M> {
+impl<M: ImageClassifier> InferenceStep for TrainingModel<M> {
     type Input = ImageBatch;
     type Output = ClassificationOutput;
 

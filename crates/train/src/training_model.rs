@@ -10,7 +10,7 @@ use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use zoo_core::ImageClassifier;
 use zoo_datasets::ImageBatch;
 
-use crate::outputs::cross_entropy;
+use crate::outputs::{cross_entropy, host_values};
 use crate::stats::{RunStats, StepSplit};
 
 /// A zoo model under training. Its record nests the model's under `model.`.
@@ -58,17 +58,24 @@ impl<M: ImageClassifier> TrainingModel<M> {
             return true;
         };
         let items = out.targets.dims()[0];
-        let loss = f64::from(out.loss.clone().into_scalar::<f32>());
+        // Loss and correct count read back together: one wait for the device per step.
         let correct = out
             .output
             .clone()
+            .detach()
             .argmax(1)
             .squeeze_dim::<1>(1)
             .equal(out.targets.clone())
-            .int()
-            .sum()
-            .into_scalar::<i64>();
-        stats.record(split, items, loss, correct as usize)
+            .float()
+            .sum();
+        let both = Tensor::cat(vec![out.loss.clone().detach(), correct], 0);
+        // A device that cannot give back two numbers has failed: Burn's own metrics panic then.
+        let values = host_values(both, "the loss").unwrap_or_else(|e| panic!("{e}"));
+        let [loss, correct] = values[..] else {
+            panic!("the loss and correct count: {} values", values.len());
+        };
+        let (loss, correct) = (f64::from(loss), correct.round() as usize);
+        stats.record(split, items, loss, correct)
     }
 }
 

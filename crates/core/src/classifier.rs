@@ -2,7 +2,7 @@ use burn::module::{Module, ModuleDisplay};
 use burn::tensor::{Device, Tensor};
 
 use crate::{ActivationTap, BlockActivation, FeatureMapTap, LayerActivation, LayerTap};
-use crate::{ModelSummary, NoTap};
+use crate::{ConfigError, ModelSummary, NoTap};
 
 /// An image classifier of the zoo: images in, logits out.
 ///
@@ -72,4 +72,26 @@ pub trait ImageClassifier: Module + ModuleDisplay + core::fmt::Display + 'static
             },
         )
     }
+}
+
+/// A model's configuration, which knows the input it expects and builds the model.
+///
+/// ```
+/// use burn::tensor::Device;
+/// use zoo_core::{ConfigError, ModelConfig};
+///
+/// /// Any zoo model with fresh weights, and the input it takes.
+/// fn fresh<C: ModelConfig>(config: &C, device: &Device) -> Result<(C::Model, [usize; 3]), ConfigError> {
+///     Ok((config.build(device)?, config.input_shape()))
+/// }
+/// ```
+pub trait ModelConfig {
+    /// The model it builds.
+    type Model: ImageClassifier;
+
+    /// The input `[channels, height, width]` the model takes.
+    fn input_shape(&self) -> [usize; 3];
+
+    /// Builds the model with fresh weights on `device` (an error for an invalid configuration).
+    fn build(&self, device: &Device) -> Result<Self::Model, ConfigError>;
 }

@@ -18,7 +18,7 @@ mod tap;
 pub mod testing;
 mod weights;
 
-pub use classifier::ImageClassifier;
+pub use classifier::{ImageClassifier, ModelConfig};
 pub use error::ConfigError;
 pub use record_paths::{param_paths, param_values};
 pub use summary::{LayerInfo, ModelSummary};

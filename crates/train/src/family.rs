@@ -3,7 +3,7 @@
 use burn::tensor::Device;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use zoo_core::{ConfigError, ImageClassifier, ModelSummary};
+use zoo_core::{ConfigError, ImageClassifier, ModelConfig, ModelSummary};
 use zoo_datasets::DatasetKind;
 
 /// The data a model is built for: input shape and number of classes.
@@ -24,7 +24,13 @@ pub trait ModelFamily: 'static {
     /// The model.
     type Model: ImageClassifier;
     /// Its configuration, saved in the run's `config.json`.
-    type Config: Serialize + DeserializeOwned + Clone + std::fmt::Debug + Send + Sync;
+    type Config: ModelConfig<Model = Self::Model>
+        + Serialize
+        + DeserializeOwned
+        + Clone
+        + std::fmt::Debug
+        + Send
+        + Sync;
     /// The family's command-line options.
     type Args: clap::Args + Clone + std::fmt::Debug + Send + Sync;
 
@@ -46,10 +52,14 @@ pub trait ModelFamily: 'static {
     fn summary_spec(args: &Self::Args) -> DataSpec;
 
     /// The model's input shape `[channels, height, width]` (what the batcher pads or resizes to).
-    fn input_shape(config: &Self::Config) -> [usize; 3];
+    fn input_shape(config: &Self::Config) -> [usize; 3] {
+        config.input_shape()
+    }
 
     /// Builds the model with fresh weights.
-    fn init(config: &Self::Config, device: &Device) -> Result<Self::Model, ConfigError>;
+    fn init(config: &Self::Config, device: &Device) -> Result<Self::Model, ConfigError> {
+        config.build(device)
+    }
 
     /// `summary --lecture`: the model's summary beside what the lecture's code comments say,
     /// for the families the lecture writes out layer by layer (`None`: it does not).

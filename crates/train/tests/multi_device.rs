@@ -43,18 +43,6 @@ impl ModelFamily for Lecture {
             num_classes: 10,
         }
     }
-
-    fn input_shape(config: &LectureCnnConfig) -> [usize; 3] {
-        [
-            config.in_channels,
-            config.input_size[0],
-            config.input_size[1],
-        ]
-    }
-
-    fn init(config: &LectureCnnConfig, device: &Device) -> Result<LectureCnn, ConfigError> {
-        config.init(device)
-    }
 }
 
 /// VGG-11 with batch norm, compact head: what happens to running statistics on two devices.
@@ -73,18 +61,6 @@ impl ModelFamily for Vgg11Bn {
 
     fn summary_spec(_: &NoArgs) -> DataSpec {
         Lecture::summary_spec(&NoArgs {})
-    }
-
-    fn input_shape(config: &VggConfig) -> [usize; 3] {
-        [
-            config.in_channels,
-            config.input_size[0],
-            config.input_size[1],
-        ]
-    }
-
-    fn init(config: &VggConfig, device: &Device) -> Result<Vgg, ConfigError> {
-        config.init(device)
     }
 }
 

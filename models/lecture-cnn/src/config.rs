@@ -2,7 +2,7 @@
 
 use burn::config::Config;
 use burn::tensor::Device;
-use zoo_core::ConfigError;
+use zoo_core::{ConfigError, ModelConfig};
 
 use crate::model::LectureCnn;
 
@@ -166,6 +166,19 @@ impl LectureCnnConfig {
     pub fn init(&self, device: &Device) -> Result<LectureCnn, ConfigError> {
         let flatten = self.flatten_size()?;
         Ok(LectureCnn::new(self, flatten, device))
+    }
+}
+
+impl ModelConfig for LectureCnnConfig {
+    type Model = LectureCnn;
+
+    fn input_shape(&self) -> [usize; 3] {
+        let [h, w] = self.input_size;
+        [self.in_channels, h, w]
+    }
+
+    fn build(&self, device: &Device) -> Result<LectureCnn, ConfigError> {
+        self.init(device)
     }
 }
 

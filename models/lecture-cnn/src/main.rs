@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use burn::tensor::Device;
 use lecture_cnn::{ConfigError, Conv3Padding, LectureCnn, LectureCnnConfig, ModelSummary, Pooling};
 use zoo_cli::zoo_datasets::DatasetKind;
 use zoo_cli::zoo_train::{DataSpec, ModelFamily};
@@ -69,15 +68,6 @@ impl ModelFamily for Lecture {
             image_shape: [1, 28, 28],
             num_classes: 10,
         }
-    }
-
-    fn input_shape(config: &LectureCnnConfig) -> [usize; 3] {
-        let [h, w] = config.input_size;
-        [config.in_channels, h, w]
-    }
-
-    fn init(config: &LectureCnnConfig, device: &Device) -> Result<LectureCnn, ConfigError> {
-        config.init(device)
     }
 
     fn lecture_table(summary: &ModelSummary) -> Option<String> {

@@ -2,7 +2,7 @@
 
 use burn::config::Config;
 use burn::tensor::Device;
-use zoo_core::ConfigError;
+use zoo_core::{ConfigError, ModelConfig};
 
 use crate::model::Vgg;
 
@@ -232,6 +232,19 @@ constructors! {
     vgg13, vgg13_bn, B, "13";
     vgg16, vgg16_bn, D, "16";
     vgg19, vgg19_bn, E, "19";
+}
+
+impl ModelConfig for VggConfig {
+    type Model = Vgg;
+
+    fn input_shape(&self) -> [usize; 3] {
+        let [h, w] = self.input_size;
+        [self.in_channels, h, w]
+    }
+
+    fn build(&self, device: &Device) -> Result<Vgg, ConfigError> {
+        self.init(device)
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use burn::tensor::Device;
 use vgg16::{ConfigError, Vgg, VggArch, VggConfig, VggHead};
 use zoo_cli::zoo_datasets::DatasetKind;
 use zoo_cli::zoo_train::{DataSpec, ModelFamily};
@@ -91,15 +90,6 @@ impl ModelFamily for VggFamily {
             image_shape: [3, 224, 224],
             num_classes: 1000,
         }
-    }
-
-    fn input_shape(config: &VggConfig) -> [usize; 3] {
-        let [h, w] = config.input_size;
-        [config.in_channels, h, w]
-    }
-
-    fn init(config: &VggConfig, device: &Device) -> Result<Vgg, ConfigError> {
-        config.init(device)
     }
 }
 

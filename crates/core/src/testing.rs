@@ -99,16 +99,8 @@ pub fn cli_command(binary: &str) -> std::process::Command {
 /// Runs a command-line binary (on flex, see [`cli_command`]) expecting it to refuse `args`: exit
 /// code `code` (1: the zoo's errors, 2: clap's), `needle` in its output, and no panic.
 pub fn assert_refused(binary: &str, args: &[&str], code: i32, needle: &str) {
-    let out = cli_command(binary)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(code), "{args:?}:\n{all}");
+    let (status, all) = run_text(binary, args);
+    assert_eq!(status.code(), Some(code), "{args:?}:\n{all}");
     assert!(
         all.contains(needle),
         "{args:?}: expected '{needle}' in:\n{all}"
@@ -119,6 +111,13 @@ pub fn assert_refused(binary: &str, args: &[&str], code: i32, needle: &str) {
 /// Runs a command-line binary (on flex, see [`cli_command`]) and returns its output (stdout
 /// then stderr), failing the test with that output when it exits with an error.
 pub fn run_ok(binary: &str, args: &[&str]) -> String {
+    let (status, text) = run_text(binary, args);
+    assert!(status.success(), "{args:?} failed:\n{text}");
+    text
+}
+
+/// Runs a command-line binary on flex: its exit status and its output (stdout then stderr).
+fn run_text(binary: &str, args: &[&str]) -> (std::process::ExitStatus, String) {
     let out = cli_command(binary)
         .args(args)
         .output()
@@ -128,8 +127,7 @@ pub fn run_ok(binary: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "{args:?} failed:\n{text}");
-    text
+    (out.status, text)
 }
 
 /// Waits until the three records of `epoch`'s checkpoint (`model`, `optim`, `scheduler`) are in

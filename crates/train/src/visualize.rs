@@ -83,15 +83,10 @@ pub fn visualize<M: ImageClassifier, C>(
             let caption = format!("{} {}: {c} x {h} x {w}", layer.name, layer.kind);
             let grid = MapGrid {
                 max_channels: options.max_channels,
-                ..MapGrid::new(caption.clone())
+                ..MapGrid::new(caption)
             };
             let file = format!("input-{i}-{j:02}-{}.png", layer.name.replace('.', "_"));
-            let shown = options.max_channels.map_or(c, |m| m.min(c));
-            let note = if shown < c {
-                format!("{caption} (the {shown} most active of {c} channels)")
-            } else {
-                caption
-            };
+            let note = grid.caption_for(c);
             layers.push(save(
                 out,
                 &file,

@@ -45,6 +45,18 @@ impl MapGrid {
         self
     }
 
+    /// The caption for a layer of `channels` channels: with a cap below that, it says which
+    /// channels are shown.
+    pub fn caption_for(&self, channels: usize) -> String {
+        match self.max_channels {
+            Some(shown) if shown < channels => format!(
+                "{} (the {shown} most active of {channels} channels)",
+                self.caption
+            ),
+            _ => self.caption.clone(),
+        }
+    }
+
     /// Enlarges cells to at least `pixels`.
     pub fn with_min_cell(mut self, pixels: u32) -> Self {
         self.min_cell = pixels;
@@ -93,15 +105,7 @@ pub fn feature_map_grid(
             })
         })
         .collect();
-    let caption = if channels.len() < c {
-        format!(
-            "{}; the {} most active of {c} channels",
-            grid.caption,
-            channels.len()
-        )
-    } else {
-        grid.caption.clone()
-    };
+    let caption = grid.caption_for(c);
     compose(cells, &caption, scale(h, w, grid.min_cell))
 }
 

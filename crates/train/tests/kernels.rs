@@ -3,12 +3,17 @@
 //! then SGD), comparing the logits, the loss, every parameter's update and the logits after.
 //!
 //! Tolerance: both sides compute in f32 on the CPU, adding the same products in other orders
-//! (im2col blocks and per-thread weight-gradient sums against Burn's kernels), so results differ
-//! by rounding that grows with the depth of the reductions and of the network. Logits and loss
-//! may differ by 1e-4 of their scale, updates by 1e-3 (a bias gradient sums terms of both signs
-//! that nearly cancel); measured over six seeds: logits at most 1e-6, updates at most 3e-5
-//! (`--nocapture` prints them). A wrong tap, padding, transposition or mask moves results by a
-//! large fraction of their scale.
+//! (im2col blocks and per-thread weight-gradient sums against Burn's kernels, gemm blocking that
+//! follows the CPU's caches), so results differ by rounding that grows with the depth of the
+//! reductions and of the network. Logits and loss may differ by 1e-4 of their scale (measured
+//! here over twelve seeds: at most 1.3e-6). Updates are compared in root mean square and may
+//! differ by 2e-2: a max pool whose two largest inputs are within rounding of each other routes
+//! its gradient by the rounding, and Fashion-MNIST's flat background makes exact ties that
+//! another summation order breaks (see [`common::Tolerance`]; Burn's ops against themselves with
+//! the images moved by 1e-6: up to 3.6e-3 over 30 seeds; one CI machine put this comparison
+//! 1.2e-3 apart in a single element of conv1.bias, where this machine measures 6.9e-6). Logits
+//! after the step may differ by 1e-3 (measured as above: 1.9e-4). A wrong tap, padding,
+//! transposition or mask moves results by a large fraction of their scale.
 //!
 //! VGG-16 with batch norm is compared in its training-mode forward pass only. Its deepest blocks
 //! normalise over the batch at 1x1 pixels, and the backward pass through those small variances
@@ -27,7 +32,8 @@ use zoo_kernels::with_kernels;
 
 const TOLERANCE: Tolerance = Tolerance {
     output: 1e-4,
-    update: 1e-3,
+    update: 2e-2,
+    after: 1e-3,
 };
 
 /// The model `init` builds, `check` on `images` real images with the fast kernels and with

@@ -12,12 +12,15 @@
 //! tiles; wgpu: CubeCL's direct and implicit-GEMM kernels, other reduction trees), so results
 //! differ by rounding: a reduction over K terms drifts by about sqrt(K) * 6e-8 relative, and
 //! the deepest reductions here are 4,608 terms (3x3x512) through up to 13 layers and back.
-//! Logits and loss may differ by 1e-3 of their scale (measured: at most 2.1e-5). Updates (the
-//! gradients) may differ by 1e-2 of each tensor's scale: a bias gradient sums its channel over
-//! batch and space, terms of both signs that nearly cancel, so its relative rounding is larger
-//! (measured: up to 3.2e-3 for a VGG-16 block-4 bias, 2.3e-5 elsewhere, varying with the
-//! kernels the autotuner picks). Any real fault (a wrong padding, layout, transposed weight,
-//! missing bias) moves results by a large fraction of their scale.
+//! Logits and loss may differ by 1e-3 of their scale (measured: at most 2.1e-5), and so may the
+//! logits after the step. Updates (the gradients) may differ by 2e-2 of each tensor's scale in
+//! root mean square: a bias gradient sums its channel over batch and space, terms of both signs
+//! that nearly cancel, so its relative rounding is larger (measured: up to 3.2e-3 in the largest
+//! element for a VGG-16 block-4 bias, 2.3e-5 elsewhere, varying with the kernels the autotuner
+//! picks), and a max pool whose two largest inputs lie within rounding of each other routes
+//! its gradient by the rounding (see [`common::Tolerance`]: up to 3.6e-3 in root mean square
+//! for Burn's flex ops against themselves). Any real fault (a wrong padding, layout, transposed
+//! weight, missing bias) moves results by a large fraction of their scale.
 
 #![cfg(feature = "wgpu")]
 
@@ -33,7 +36,8 @@ use zoo_train::Backend;
 /// Relative tolerances: see the module documentation.
 const TOLERANCE: Tolerance = Tolerance {
     output: 1e-3,
-    update: 1e-2,
+    update: 2e-2,
+    after: 1e-3,
 };
 
 /// The wgpu device, or `None` (with a note) when this machine has no adapter and is not CI.

@@ -122,10 +122,28 @@ pub fn twins<M: ImageClassifier>(init: impl Fn(&Device) -> M, a: &Device, b: &De
 /// How far two outcomes may differ, each relative to the reference tensor's own scale.
 #[derive(Debug, Clone, Copy)]
 pub struct Tolerance {
-    /// Logits and loss.
+    /// The largest difference in the logits and the loss, against the largest logit (and the
+    /// loss). The forward pass is continuous in its inputs: only rounding moves it.
     pub output: f32,
-    /// Each parameter's update (its gradient).
+    /// The root-mean-square difference of each parameter's update (its gradient), against the
+    /// update's own root mean square.
+    ///
+    /// Root mean square, not the largest element: a max pool whose two largest inputs lie within
+    /// rounding of each other may route its gradient to either, both right, and rounding in
+    /// another order decides. Each such window moves the gradient of the layers below by a
+    /// finite amount, concentrated in a few elements. Measured with Burn's ops against
+    /// themselves, the images moved by 1e-6 of themselves at random, 30 seeds: the lecture CNN's
+    /// updates up to 1.2e-2 apart in their largest element, 3.6e-3 in root mean square.
     pub update: f32,
+    /// The largest difference in the logits after the step, against the largest logit: the
+    /// updates' differences carried one step further (measured as above: up to 1.9e-4).
+    pub after: f32,
+}
+
+/// The root mean square of `values`.
+fn rms(values: &[f32]) -> f32 {
+    let sum: f64 = values.iter().map(|v| f64::from(*v).powi(2)).sum();
+    (sum / values.len().max(1) as f64).sqrt() as f32
 }
 
 /// Compares two outcomes of the same model and batch, prints the differences and asserts them
@@ -145,28 +163,27 @@ pub fn assert_outcomes_match(
         &other.logits_after,
         max_abs(&reference.logits_after),
     );
-    // Each tensor's update against its own scale, but at least 1% of the largest update: a
+    // Each tensor's update against its own scale, but at least 1% of the largest update's: a
     // tensor whose gradient (nearly) cancels, such as a convolution bias followed by batch norm,
     // gets rounding noise as its update on both sides, and noise is not compared with noise.
     let largest = reference
         .updates
         .iter()
-        .fold(0.0f32, |m, (_, u)| m.max(max_abs(u)));
+        .fold(0.0f32, |m, (_, u)| m.max(rms(u)));
     let (worst_path, worst) = reference
         .updates
         .iter()
         .zip(&other.updates)
         .map(|((path, a), (other_path, b))| {
             assert_eq!(path, other_path);
-            (
-                path.as_str(),
-                relative_diff(a, b, max_abs(a).max(largest * 1e-2)),
-            )
+            let diff: Vec<f32> = a.iter().zip(b).map(|(a, b)| a - b).collect();
+            let scale = rms(a).max(largest * 1e-2).max(f32::MIN_POSITIVE);
+            (path.as_str(), rms(&diff) / scale)
         })
         .fold(("", 0.0f32), |w, c| if c.1 > w.1 { c } else { w });
     let updates = match check {
         Check::Forward => String::new(),
-        Check::Step => format!(", updates {worst:.1e} (worst: {worst_path})"),
+        Check::Step => format!(", updates {worst:.1e} rms (worst: {worst_path})"),
     };
     eprintln!(
         "{name}: {what} relative differences: logits {logits:.1e}, loss {loss:.1e}\
@@ -183,10 +200,10 @@ pub fn assert_outcomes_match(
     assert!(loss <= tolerance.output, "{name}: loss differs by {loss:e}");
     assert!(
         worst <= tolerance.update,
-        "{name}: update of {worst_path} differs by {worst:e}"
+        "{name}: update of {worst_path} differs by {worst:e} (root mean square)"
     );
     assert!(
-        after <= tolerance.output,
+        after <= tolerance.after,
         "{name}: logits after the step differ by {after:e}"
     );
 }

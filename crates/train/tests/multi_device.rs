@@ -154,22 +154,31 @@ fn two_devices_train_as_one_with_the_whole_batch() {
         let two = train(&tmp.path().join(format!("{strategy:?}")), 2, strategy);
         let mut worst = 0f32;
         for (((path, a), (_, b)), (_, w0)) in one.iter().zip(&two).zip(&start) {
-            // How far apart the two runs end, relative to how far training moved the tensor.
-            let moved = a
-                .iter()
-                .zip(w0)
-                .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
-            let apart = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+            // How far apart the two runs end, relative to how far training moved the tensor,
+            // both in root mean square.
+            let moved = rms(a.iter().zip(w0).map(|(x, y)| x - y));
+            let apart = rms(a.iter().zip(b).map(|(x, y)| x - y));
             assert!(moved > 0.0, "{path} did not train");
             worst = worst.max(apart / moved);
         }
-        println!("{strategy:?}: largest difference {worst:.2e} of the distance trained");
-        // Three SGD steps in f32 with the sums taken in another order: ~1e-6 expected.
+        println!("{strategy:?}: difference {worst:.2e} of the distance trained (root mean square)");
+        // Three SGD steps in f32 with the sums taken in another order: ~1e-6 expected, more
+        // where a max pool's two largest inputs lie within rounding of each other and the
+        // rounding routes the gradient (the whole-model parity tests measured up to 3.6e-3 in
+        // root mean square for one step). Without the 1/N loss scale two devices train twice as
+        // far: the runs end about as far apart as they trained.
         assert!(
-            worst < 1e-3,
+            worst < 2e-2,
             "{strategy:?}: two devices differ by {worst:.2e}"
         );
     }
+}
+
+/// The root mean square of `values`.
+fn rms(values: impl ExactSizeIterator<Item = f32>) -> f32 {
+    let n = values.len().max(1) as f64;
+    let sum: f64 = values.map(|v| f64::from(v).powi(2)).sum();
+    (sum / n).sqrt() as f32
 }
 
 #[test]

@@ -122,6 +122,30 @@ pub enum Command<A: Args> {
     /// Draw the training curves of one or several runs into one PNG (loss, accuracy, learning
     /// rate per epoch; every run also keeps its own curves.png).
     Plot(PlotArgs),
+    /// Make a run directory from another framework's weights (--weights FILE|imagenet, the
+    /// model and dataset options of train): eval, predict, visualize and train --weights then
+    /// use it as a trained run.
+    Import(TrainArgs<A>),
+    /// Write a run's weights as safetensors in PyTorch's names and layout (torchvision's for
+    /// VGG): `model.load_state_dict(safetensors.torch.load_file(FILE))` loads them strictly.
+    Export(ExportArgs),
+}
+
+/// `export` options.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The run directory written by `train` (default: the newest runs/<model>-* directory).
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+    /// Which weights.
+    #[arg(long, value_enum, default_value_t = Weights::Best)]
+    pub weights: Weights,
+    /// The safetensors file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace `--out` if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Which weights of a run to use.
@@ -196,6 +220,15 @@ pub struct TrainArgs<A: Args> {
     /// sharded (the optimizer sharded over the devices) or ddp (CUDA only).
     #[arg(long, value_enum, default_value_t = Strategy::Multi)]
     pub strategy: Strategy,
+    /// Start from these weights instead of fresh ones (fine-tuning): a file in the source
+    /// framework's layout (.pth or .safetensors; see the README), or `imagenet` for the
+    /// family's published ImageNet weights (downloaded once, checksum verified). Classifier
+    /// layers that do not fit the dataset's classes start fresh.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// With --weights: train the classifier only, the convolutional features stay as loaded.
+    #[arg(long, requires = "weights")]
+    pub freeze_features: bool,
     /// Use only the first N training images.
     #[arg(long, value_parser = parse_positive)]
     pub train_limit: Option<usize>,

@@ -36,6 +36,8 @@ pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
             crate::inspect::translation::<F>(args, chosen)
         }
         Command::Plot(args) => crate::inspect::plot(args),
+        Command::Import(args) => crate::weights::import::<F>(args, chosen),
+        Command::Export(args) => crate::weights::export::<F>(args, chosen),
     }
 }
 
@@ -210,7 +212,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
     Ok(())
 }
 
-fn new_config<F: ModelFamily>(
+pub(crate) fn new_config<F: ModelFamily>(
     args: &TrainArgs<F::Args>,
     dataset: DatasetKind,
     loaded: &zoo_datasets::LoadedDataset,
@@ -257,6 +259,8 @@ fn new_config<F: ModelFamily>(
             .as_ref()
             .map_or_else(|| vec![0], |list| list.indices.clone()),
         strategy: args.strategy,
+        weights: args.weights.clone(),
+        freeze_features: args.freeze_features,
     })
 }
 

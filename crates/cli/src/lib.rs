@@ -10,9 +10,11 @@ mod args;
 mod commands;
 mod inspect;
 mod runs;
+mod weights;
 
 use std::process::ExitCode;
 
+pub use anyhow;
 pub use clap;
 use clap::{CommandFactory, FromArgMatches};
 pub use zoo_datasets;
@@ -20,7 +22,10 @@ pub use zoo_train;
 use zoo_train::ModelFamily;
 
 pub use allocator::{Allocator, keep_freed_memory};
-pub use args::{BenchArgs, Cli, Command, EvalArgs, Kernels, PredictArgs, SummaryArgs, TrainArgs};
+pub use args::{
+    BenchArgs, Cli, Command, EvalArgs, ExportArgs, Kernels, PredictArgs, SummaryArgs, TrainArgs,
+};
+pub use weights::{report_import, weights_cache_dir};
 
 /// Parses the command line and runs the command for model family `F`.
 ///

@@ -33,6 +33,14 @@ pub enum ConfigError {
         /// The rejected value.
         value: f64,
     },
+    /// A width divisor that does not divide the narrowest layer's channels.
+    #[error("width_divisor {divisor} does not divide {channels} (the narrowest layer's channels)")]
+    WidthDivisor {
+        /// The rejected divisor.
+        divisor: usize,
+        /// The channels it must divide.
+        channels: usize,
+    },
     /// Any other parameter that must be positive.
     #[error("{name} must be at least 1 (got 0)")]
     Zero {

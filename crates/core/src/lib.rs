@@ -8,9 +8,13 @@
 //! - [`ModelSummary`]: what Keras' `model.summary()` prints, computed from the real modules.
 //! - [`ConfigError`]: why a model configuration cannot be built.
 //! - [`save_weights`] / [`load_weights`]: burnpack files written atomically and read whole.
+//! - `pretrained` (feature `pretrained`): PyTorch and safetensors weights in, safetensors out,
+//!   with PyTorch's strict key checking.
 
 mod classifier;
 mod error;
+#[cfg(feature = "pretrained")]
+pub mod pretrained;
 mod record_paths;
 mod summary;
 mod tap;

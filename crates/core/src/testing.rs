@@ -155,3 +155,107 @@ pub fn wait_for_checkpoint(child: &mut std::process::Child, run: &std::path::Pat
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+/// Source-framework outputs stored beside imported weights (the fixtures
+/// `tools/pretrained_fixtures.py` writes): `input`, `logits` and `layer.<name>` for each layer,
+/// NCHW.
+#[cfg(feature = "pretrained")]
+pub mod parity {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use burn::module::Module;
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    use crate::{ImageClassifier, LayerTap};
+
+    /// A tensor read from a fixture: shape and values.
+    pub type Stored = (Vec<usize>, Vec<f32>);
+
+    /// Every f32 tensor of a safetensors file, by name.
+    pub fn read_safetensors(path: &Path) -> BTreeMap<String, Stored> {
+        use crate::pretrained::safetensors::{Dtype, SafeTensors};
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let file = SafeTensors::deserialize(&bytes).expect("a safetensors file");
+        file.tensors()
+            .into_iter()
+            .filter(|(_, v)| v.dtype() == Dtype::F32)
+            .map(|(name, v)| {
+                let values = v
+                    .data()
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+                    .collect();
+                (name, (v.shape().to_vec(), values))
+            })
+            .collect()
+    }
+
+    /// Records every layer's output by name.
+    #[derive(Default)]
+    struct EveryLayer(BTreeMap<String, Stored>);
+
+    impl EveryLayer {
+        fn keep<const D: usize>(&mut self, name: &str, output: &Tensor<D>) {
+            let values = output.clone().into_data().try_to_vec::<f32>().expect("f32");
+            self.0
+                .insert(name.to_string(), (output.dims().to_vec(), values));
+        }
+    }
+
+    impl LayerTap for EveryLayer {
+        fn layer<const D: usize, M: Module>(
+            &mut self,
+            name: &str,
+            _: &str,
+            out: &Tensor<D>,
+            _: &M,
+        ) {
+            self.keep(name, out);
+        }
+
+        fn reshape<const D: usize>(&mut self, name: &str, _: &str, output: &Tensor<D>) {
+            self.keep(name, output);
+        }
+    }
+
+    /// Runs `model` on the fixture's input and compares the logits and every stored layer with
+    /// the source framework's, each relative to the largest value of the stored tensor. Prints
+    /// each layer's difference and returns the largest; panics on a layer the model lacks or a
+    /// shape that differs.
+    pub fn layer_errors<M: ImageClassifier>(model: &M, outputs: &Path, device: &Device) -> f32 {
+        let stored = read_safetensors(outputs);
+        let (shape, input) = stored.get("input").expect("the fixture's input").clone();
+        let shape: [usize; 4] = shape.try_into().expect("an NCHW input");
+        let images = Tensor::<4>::from_data(TensorData::new(input, shape), device);
+        let mut tap = EveryLayer::default();
+        let logits = model.forward_tapped(images, &mut tap);
+        tap.keep("logits", &logits);
+        let mut worst = 0f32;
+        for (key, (shape, expected)) in &stored {
+            let Some(name) = key
+                .strip_prefix("layer.")
+                .or((key == "logits").then_some("logits"))
+            else {
+                continue;
+            };
+            let (got_shape, got) = tap
+                .0
+                .get(name)
+                .unwrap_or_else(|| panic!("{}: the model has no layer {name}", outputs.display()));
+            assert_eq!(got_shape, shape, "{name}: shape");
+            let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
+            let diff = expected
+                .iter()
+                .zip(got)
+                .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            println!(
+                "{name:>14}: {:?} relative difference {:.1e}",
+                shape,
+                diff / scale
+            );
+            worst = worst.max(diff / scale);
+        }
+        worst
+    }
+}

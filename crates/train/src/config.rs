@@ -96,6 +96,16 @@ pub struct TrainConfig<C> {
     /// How several devices train together.
     #[serde(default)]
     pub strategy: Strategy,
+    /// The weights training starts from (`train --weights`): a file in the source framework's
+    /// layout (torchvision, timm, PyTorch, Keras converted), imported by the family, whose
+    /// classifier layers that do not fit the dataset start fresh (see
+    /// [`ModelFamily::import_weights`](crate::ModelFamily::import_weights)). `None`: fresh
+    /// weights.
+    #[serde(default)]
+    pub weights: Option<PathBuf>,
+    /// Train the classifier only: the convolutional features keep the weights they start with.
+    #[serde(default)]
+    pub freeze_features: bool,
 }
 
 fn one_device() -> Vec<usize> {
@@ -110,6 +120,9 @@ impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
         }
         if self.batch_size == 0 {
             bail!("--batch-size must be at least 1");
+        }
+        if self.freeze_features && self.weights.is_none() {
+            bail!("--freeze-features needs --weights: frozen fresh features learn nothing");
         }
         let n = self.devices.len();
         if n == 0 {
@@ -263,6 +276,8 @@ mod tests {
             workers: 1,
             devices: vec![0],
             strategy: Strategy::Multi,
+            weights: None,
+            freeze_features: false,
         };
         serde_json::to_value(&config).unwrap()
     }

@@ -1,5 +1,7 @@
 //! What a model binary tells the generic training crate about its model.
 
+use std::path::Path;
+
 use burn::tensor::Device;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -59,6 +61,36 @@ pub trait ModelFamily: 'static {
     /// Builds the model with fresh weights.
     fn init(config: &Self::Config, device: &Device) -> Result<Self::Model, ConfigError> {
         config.build(device)
+    }
+
+    /// Loads weights from another framework into `model` (built by [`init`](Self::init) for the
+    /// run's dataset) to start training from: `path` is a file in the source's layout, or
+    /// `imagenet` for the family's published weights. Layers of the classifier whose shape does
+    /// not fit (another number of classes, another head) keep their fresh weights, and say so;
+    /// any other difference is an error.
+    fn import_weights(
+        model: Self::Model,
+        config: &Self::Config,
+        path: &Path,
+    ) -> anyhow::Result<Self::Model> {
+        let _ = (model, config);
+        anyhow::bail!(
+            "{}: {} cannot import weights from other frameworks",
+            path.display(),
+            Self::NAME
+        )
+    }
+
+    /// The model with its convolutional features frozen (no gradients): `train
+    /// --freeze-features`.
+    fn freeze_features(model: Self::Model) -> Self::Model {
+        model
+    }
+
+    /// Writes the model's weights to `path` in the source framework's layout (`export`).
+    fn export_weights(model: &Self::Model, path: &Path) -> anyhow::Result<()> {
+        let _ = model;
+        anyhow::bail!("{}: {} cannot export weights", path.display(), Self::NAME)
     }
 
     /// `summary --lecture`: the model's summary beside what the lecture's code comments say,

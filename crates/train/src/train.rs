@@ -53,6 +53,25 @@ pub struct TrainReport {
     pub seconds: f64,
 }
 
+/// The model training starts from: fresh weights, or `config.weights` imported by the family
+/// (a new run only: a resumed one loads its checkpoint), with the features frozen when asked.
+fn start_model<F: ModelFamily>(
+    config: &TrainConfig<F::Config>,
+    device: &Device,
+    completed: usize,
+) -> anyhow::Result<F::Model> {
+    let mut model = F::init(&config.model, device)?;
+    if completed == 0
+        && let Some(path) = &config.weights
+    {
+        model = F::import_weights(model, &config.model, path)?;
+    }
+    if config.freeze_features {
+        model = F::freeze_features(model);
+    }
+    Ok(model)
+}
+
 /// Trains `config` on `devices` (the first is the main one: validation, checkpoints and the
 /// optimizer under [`Strategy::Multi`]), writing everything into `dir`.
 ///
@@ -126,12 +145,15 @@ pub fn train<F: ModelFamily>(
         )
         .with_learning_rates(epoch_learning_rates(config, optimizer_steps)?),
     );
-    let model = TrainingModel::new(F::init(&config.model, &autodiff)?, Some(stats.clone()))
-        .with_gradient_scale(match config.strategy {
-            // Burn's multi-device step sums the devices' gradients; ddp all-reduces a mean.
-            Strategy::Multi | Strategy::Sharded => 1.0 / n as f32,
-            Strategy::Ddp => 1.0,
-        });
+    let model = TrainingModel::new(
+        start_model::<F>(config, &autodiff, completed)?,
+        Some(stats.clone()),
+    )
+    .with_gradient_scale(match config.strategy {
+        // Burn's multi-device step sums the devices' gradients; ddp all-reduces a mean.
+        Strategy::Multi | Strategy::Sharded => 1.0 / n as f32,
+        Strategy::Ddp => 1.0,
+    });
 
     let terminal = std::io::stdout().is_terminal();
     let checkpointer = |name: &str| AtomicCheckpointer::new(&checkpoints, name);

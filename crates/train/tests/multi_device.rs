@@ -102,6 +102,8 @@ fn run_config<C>(family: &str, model: C, devices: usize, strategy: Strategy) -> 
         workers: 1,
         devices: (0..devices).collect(),
         strategy,
+        weights: None,
+        freeze_features: false,
     }
 }
 

@@ -24,6 +24,8 @@
 mod config;
 pub mod lecture;
 mod model;
+#[cfg(feature = "pretrained")]
+pub mod pretrained;
 
 pub use config::{Conv3Padding, LectureCnnConfig, Pooling, WeightInit};
 pub use model::LectureCnn;

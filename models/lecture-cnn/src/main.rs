@@ -1,5 +1,6 @@
 //! `lecture-cnn`: train, evaluate, run and inspect the lecture's CNN (see `--help`).
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use lecture_cnn::{ConfigError, Conv3Padding, LectureCnn, LectureCnnConfig, ModelSummary, Pooling};
@@ -68,6 +69,26 @@ impl ModelFamily for Lecture {
             image_shape: [1, 28, 28],
             num_classes: 10,
         }
+    }
+
+    /// PyTorch-layout weights (the PyTorch twin's state dict, or a Keras model converted by
+    /// tools/keras_to_safetensors.py); dense layers of another shape start fresh.
+    fn import_weights(
+        model: LectureCnn,
+        _config: &LectureCnnConfig,
+        path: &Path,
+    ) -> zoo_cli::anyhow::Result<LectureCnn> {
+        let (model, fresh) = lecture_cnn::pretrained::load_pytorch_features(model, path)?;
+        zoo_cli::report_import(path, &fresh);
+        Ok(model)
+    }
+
+    fn freeze_features(model: LectureCnn) -> LectureCnn {
+        model.freeze_features()
+    }
+
+    fn export_weights(model: &LectureCnn, path: &Path) -> zoo_cli::anyhow::Result<()> {
+        Ok(lecture_cnn::pretrained::save_pytorch(model, path)?)
     }
 
     fn lecture_table(summary: &ModelSummary) -> Option<String> {

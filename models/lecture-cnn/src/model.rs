@@ -44,6 +44,21 @@ pub struct LectureCnn {
 }
 
 impl LectureCnn {
+    /// The model with its convolutions (and stride-2 downsamplers) frozen: no gradients, so an
+    /// optimizer trains only the dense layers (fine-tuning imported weights).
+    pub fn freeze_features(self) -> Self {
+        use burn::module::Module;
+        Self {
+            conv1: self.conv1.no_grad(),
+            conv2: self.conv2.no_grad(),
+            conv3: self.conv3.no_grad(),
+            down1: self.down1.map(Module::no_grad),
+            down2: self.down2.map(Module::no_grad),
+            down3: self.down3.map(Module::no_grad),
+            ..self
+        }
+    }
+
     pub(crate) fn new(config: &LectureCnnConfig, flatten: usize, device: &Device) -> Self {
         let f = config.base_filters;
         let keras = config.init == WeightInit::Keras;

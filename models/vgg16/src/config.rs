@@ -124,6 +124,10 @@ pub struct VggConfig {
     /// Dropout before each hidden dense layer's successor (torchvision: 0.5).
     #[config(default = 0.5)]
     pub dropout: f64,
+    /// Every convolution's width divided by this (1: the paper's 64..512 channels; 8: 8..64,
+    /// the narrow twins the weight-import tests use). A divisor of 64.
+    #[config(default = 1)]
+    pub width_divisor: usize,
 }
 
 impl VggConfig {
@@ -145,15 +149,27 @@ impl VggConfig {
     pub fn flatten_size(&self) -> Result<usize, ConfigError> {
         self.validate()?;
         let [h, w] = self.input_size;
+        let channels = self.channels(512);
         Ok(match self.head {
-            VggHead::ImageNet => 512 * 7 * 7,
-            VggHead::Compact => 512 * (h / 32) * (w / 32),
+            VggHead::ImageNet => channels * 7 * 7,
+            VggHead::Compact => channels * (h / 32) * (w / 32),
         })
     }
 
+    /// The width of a convolution the paper makes `paper` channels wide.
+    pub fn channels(&self, paper: usize) -> usize {
+        paper / self.width_divisor.max(1)
+    }
+
     /// Checks the configuration: classes and channels present, dropout in `[0, 1)`, an input
-    /// of at least 32x32 (five poolings).
+    /// of at least 32x32 (five poolings), a width divisor that divides 64.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.width_divisor == 0 || 64 % self.width_divisor != 0 {
+            return Err(ConfigError::WidthDivisor {
+                divisor: self.width_divisor,
+                channels: 64,
+            });
+        }
         if self.num_classes == 0 {
             return Err(ConfigError::ZeroClasses);
         }
@@ -182,6 +198,7 @@ impl VggConfig {
         let mut total = 0;
         for spec in self.arch.features() {
             if let FeatureSpec::Conv(c) = spec {
+                let c = self.channels(c);
                 total += channels * c * 9 + c;
                 if self.batch_norm {
                     total += 2 * c;

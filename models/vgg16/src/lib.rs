@@ -17,11 +17,14 @@
 //! assert_eq!(logits.dims(), [2, 10]);
 //! ```
 //!
-//! Importing torchvision weights: see [`keys`] for the key table.
+//! Importing torchvision weights: see [`keys`] for the key table, and `pretrained` (feature
+//! `pretrained`) for the loaders, torchvision's ImageNet weights and the export.
 
 mod config;
 pub mod keys;
 mod model;
+#[cfg(feature = "pretrained")]
+pub mod pretrained;
 
 pub use config::{
     FeatureSpec, VggArch, VggConfig, VggHead, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn,

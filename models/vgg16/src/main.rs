@@ -1,6 +1,10 @@
 //! `vgg16`: train, evaluate, run and inspect VGG-11/13/16/19 (see `--help`).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use vgg16::pretrained::VggWeights;
+use zoo_cli::zoo_datasets::download::Checksum;
 
 use vgg16::{ConfigError, Vgg, VggArch, VggConfig, VggHead};
 use zoo_cli::zoo_datasets::DatasetKind;
@@ -84,6 +88,28 @@ impl ModelFamily for VggFamily {
         Ok(config)
     }
 
+    /// torchvision or timm weights (`.pth`, safetensors), or `imagenet`: torchvision's
+    /// ImageNet weights for this depth and batch norm, downloaded once into the cache. Classifier
+    /// layers of another shape (other classes, the compact head) start fresh.
+    fn import_weights(model: Vgg, config: &VggConfig, path: &Path) -> zoo_cli::anyhow::Result<Vgg> {
+        let file = if path == Path::new("imagenet") {
+            imagenet_file(VggWeights::of(config.arch, config.batch_norm))?
+        } else {
+            path.to_path_buf()
+        };
+        let (model, fresh) = vgg16::pretrained::load_torchvision_features(model, &file)?;
+        zoo_cli::report_import(&file, &fresh);
+        Ok(model)
+    }
+
+    fn freeze_features(model: Vgg) -> Vgg {
+        model.freeze_features()
+    }
+
+    fn export_weights(model: &Vgg, path: &Path) -> zoo_cli::anyhow::Result<()> {
+        Ok(vgg16::pretrained::save_torchvision(model, path)?)
+    }
+
     /// The lecture's VGG-16: 224x224x3, 1000 ImageNet classes.
     fn summary_spec(_args: &VggArgs) -> DataSpec {
         DataSpec {
@@ -91,6 +117,19 @@ impl ModelFamily for VggFamily {
             num_classes: 1000,
         }
     }
+}
+
+/// torchvision's ImageNet weights `weights` in the cache (`~/.cache/cnn-zoo/weights`),
+/// downloaded there first if absent: streamed to disk, the SHA-256 prefix of the file name
+/// checked, renamed into place only then.
+fn imagenet_file(weights: VggWeights) -> zoo_cli::anyhow::Result<PathBuf> {
+    let dir = zoo_cli::weights_cache_dir()?;
+    Ok(zoo_cli::zoo_datasets::download::fetch_verified(
+        &weights.url(),
+        weights.file_name(),
+        Checksum::Sha256Prefix(weights.sha256_prefix()),
+        &dir,
+    )?)
 }
 
 /// mimalloc, keeping freed memory for the next step (see `zoo_cli::Allocator`).

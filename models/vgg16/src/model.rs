@@ -92,12 +92,22 @@ pub struct Vgg {
 }
 
 impl Vgg {
+    /// The model with its convolutional features (and their batch norms) frozen: no gradients,
+    /// so an optimizer trains only the classifier (fine-tuning imported weights).
+    pub fn freeze_features(self) -> Self {
+        Self {
+            features: self.features.into_iter().map(Module::no_grad).collect(),
+            ..self
+        }
+    }
+
     pub(crate) fn new(config: &VggConfig, flatten: usize, device: &Device) -> Self {
         let mut features = Vec::new();
         let mut channels = config.in_channels;
         for spec in config.arch.features() {
             match spec {
                 FeatureSpec::Conv(c) => {
+                    let c = config.channels(c);
                     let conv = Conv2dConfig::new([channels, c], [3, 3])
                         .with_padding(PaddingConfig2d::Same)
                         .init(device);

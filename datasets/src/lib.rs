@@ -33,6 +33,7 @@ pub mod error;
 pub mod folder;
 pub mod idx;
 pub mod image_set;
+pub mod imagenet;
 pub mod mnist;
 pub mod source;
 

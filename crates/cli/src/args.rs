@@ -296,6 +296,12 @@ pub struct EvalArgs {
 /// `predict` options.
 #[derive(Debug, Args)]
 pub struct PredictArgs {
+    /// Published weights instead of a run: a torchvision model name (`vgg16`, `vgg16_bn`, ...)
+    /// downloads torchvision's ImageNet weights once into ~/.cache/cnn-zoo/weights;
+    /// `vgg16=FILE` uses a copy of that file already on disk. Images get torchvision's ImageNet
+    /// preprocessing (short side 256, centre crop 224) and the 1,000 ImageNet class names.
+    #[arg(long, conflicts_with = "run")]
+    pub pretrained: Option<String>,
     /// The run directory written by `train` (default: the newest runs/<model>-* directory).
     #[arg(long)]
     pub run: Option<PathBuf>,

@@ -329,8 +329,21 @@ pub(crate) fn test_split<C>(
 }
 
 fn predict<F: ModelFamily>(args: PredictArgs, backend: Option<Backend>) -> anyhow::Result<()> {
-    let (_, config, model, device) = run_model::<F>(args.run, args.weights.file(), backend)?;
-    let predictions = zoo_train::predict(&model, &config, &args.images, args.top_k, &device)?;
+    let predictions = if let Some(spec) = &args.pretrained {
+        let device = device(backend)?;
+        let published = F::published(spec, &device)?;
+        println!("{}", published.description);
+        zoo_train::predict::predict_imagenet(
+            &published.model,
+            &published.classes,
+            &args.images,
+            args.top_k,
+            &device,
+        )?
+    } else {
+        let (_, config, model, device) = run_model::<F>(args.run, args.weights.file(), backend)?;
+        zoo_train::predict(&model, &config, &args.images, args.top_k, &device)?
+    };
     for p in &predictions {
         println!("{}", zoo_train::predict::format_prediction(p));
     }

@@ -17,6 +17,17 @@ pub struct DataSpec {
     pub num_classes: usize,
 }
 
+/// A model with weights trained elsewhere and published (torchvision's ImageNet weights).
+#[derive(Debug)]
+pub struct Published<M> {
+    /// The model, its weights loaded.
+    pub model: M,
+    /// Its class names, in output order.
+    pub classes: Vec<String>,
+    /// What the weights are (file, documented accuracy), printed before the predictions.
+    pub description: String,
+}
+
 /// A model family of the zoo (the lecture CNN, VGG), as its binary describes it to the
 /// command line and the training crate.
 ///
@@ -79,6 +90,13 @@ pub trait ModelFamily: 'static {
             path.display(),
             Self::NAME
         )
+    }
+
+    /// Published weights for `predict --pretrained SPEC` (`vgg16`, or `vgg16=FILE` for a copy
+    /// on disk): the model with them, its class names and a line describing them.
+    fn published(spec: &str, device: &Device) -> anyhow::Result<Published<Self::Model>> {
+        let _ = device;
+        anyhow::bail!("{} has no published weights (asked for {spec})", Self::NAME)
     }
 
     /// The model with its convolutional features frozen (no gradients): `train

@@ -36,7 +36,7 @@ pub mod visualize;
 pub use backend::Backend;
 pub use config::{OptimizerKind, Schedule, TrainConfig};
 pub use eval::{EvalReport, evaluate};
-pub use family::{DataSpec, ModelFamily};
+pub use family::{DataSpec, ModelFamily, Published};
 pub use predict::{Prediction, predict};
 pub use run_lock::RunLock;
 pub use train::{MODEL_BEST, MODEL_FINAL, TrainReport, load_run_model, train};

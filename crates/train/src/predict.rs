@@ -6,8 +6,8 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::Device;
 use burn::tensor::activation::softmax;
 use zoo_core::ImageClassifier;
-use zoo_datasets::ImageItem;
 use zoo_datasets::folder::decode_image;
+use zoo_datasets::{ImageBatcher, ImageItem};
 
 use crate::config::TrainConfig;
 use crate::data::batcher;
@@ -22,9 +22,8 @@ pub struct Prediction {
     /// `(class name, probability)`, most probable first.
     pub top: Vec<(String, f32)>,
 }
-
-/// Decodes each file into the dataset's image shape (grey or RGB, resized to the stored size),
-/// pads/resizes and normalises it as in training, and returns the `k` most probable classes.
+/// Top-`k` classes with probabilities for each image file, decoded and normalised as the run
+/// `config` was trained (the same batcher as training and evaluation).
 pub fn predict<M: ImageClassifier, C>(
     model: &M,
     config: &TrainConfig<C>,
@@ -34,8 +33,51 @@ pub fn predict<M: ImageClassifier, C>(
 ) -> anyhow::Result<Vec<Prediction>> {
     let items = decode_images(paths, config.image_shape)?;
     let batch = batcher(config).batch(items, device);
-    let probabilities = softmax(model.forward(batch.images), 1);
-    let n = config.classes.len();
+    top_predictions(model, batch.images, &config.classes, paths, k)
+}
+
+/// Top-`k` predictions of a model with published ImageNet weights: each image preprocessed as
+/// torchvision evaluates ImageNet (short side 256, centre crop 224, ImageNet mean and std).
+pub fn predict_imagenet<M: ImageClassifier>(
+    model: &M,
+    classes: &[String],
+    paths: &[PathBuf],
+    k: usize,
+    device: &Device,
+) -> anyhow::Result<Vec<Prediction>> {
+    use zoo_datasets::imagenet;
+    let side = imagenet::CROP as usize;
+    let items = paths
+        .iter()
+        .enumerate()
+        .map(|(index, path)| {
+            Ok(ImageItem {
+                pixels: imagenet::decode(path)?,
+                shape: [3, side, side],
+                label: 0,
+                index,
+            })
+        })
+        .collect::<Result<Vec<_>, zoo_datasets::DatasetError>>()?;
+    let batch = ImageBatcher::new([3, side, side], imagenet::normalization()).batch(items, device);
+    top_predictions(model, batch.images, classes, paths, k)
+}
+
+/// Softmax of the model's logits for `images`, and each image's `k` most probable `classes`.
+fn top_predictions<M: ImageClassifier>(
+    model: &M,
+    images: burn::tensor::Tensor<4>,
+    classes: &[String],
+    paths: &[PathBuf],
+    k: usize,
+) -> anyhow::Result<Vec<Prediction>> {
+    let n = classes.len();
+    let probabilities = softmax(model.forward(images), 1);
+    anyhow::ensure!(
+        probabilities.dims()[1] == n,
+        "the model has {} outputs, its class list {n} names",
+        probabilities.dims()[1]
+    );
     let values = host_values(probabilities, "probabilities")?;
     Ok(paths
         .iter()
@@ -44,7 +86,7 @@ pub fn predict<M: ImageClassifier, C>(
             path: path.clone(),
             top: top_k(row, k.min(n))
                 .into_iter()
-                .map(|i| (config.classes[i].clone(), row[i]))
+                .map(|i| (classes[i].clone(), row[i]))
                 .collect(),
         })
         .collect())

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use vgg16::pretrained::VggWeights;
 use zoo_cli::zoo_datasets::download::Checksum;
 
+use burn::tensor::Device;
 use vgg16::{ConfigError, Vgg, VggArch, VggConfig, VggHead};
 use zoo_cli::zoo_datasets::DatasetKind;
-use zoo_cli::zoo_train::{DataSpec, ModelFamily};
+use zoo_cli::zoo_train::{DataSpec, ModelFamily, Published};
 
 /// VGG's own options.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,6 +31,9 @@ struct VggArgs {
     /// Dropout of the classifier.
     #[arg(long, default_value_t = 0.5)]
     dropout: f64,
+    /// Divide every convolution's width by this (1, 2, 4, 8, 16, 32 or 64): narrow VGGs.
+    #[arg(long, default_value_t = 1)]
+    width_divisor: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -83,7 +87,8 @@ impl ModelFamily for VggFamily {
             .with_input_size([h, w])
             .with_head(head)
             .with_hidden(hidden)
-            .with_dropout(args.dropout);
+            .with_dropout(args.dropout)
+            .with_width_divisor(args.width_divisor);
         config.validate()?;
         Ok(config)
     }
@@ -100,6 +105,37 @@ impl ModelFamily for VggFamily {
         let (model, fresh) = vgg16::pretrained::load_torchvision_features(model, &file)?;
         zoo_cli::report_import(&file, &fresh);
         Ok(model)
+    }
+
+    /// torchvision's ImageNet weights: `vgg16` (downloaded once), or `vgg16=FILE`.
+    fn published(spec: &str, device: &Device) -> zoo_cli::anyhow::Result<Published<Vgg>> {
+        let (name, file) = match spec.split_once('=') {
+            Some((name, file)) => (name, Some(PathBuf::from(file))),
+            None => (spec, None),
+        };
+        let Some(weights) = VggWeights::from_torchvision_name(name) else {
+            zoo_cli::anyhow::bail!(
+                "--pretrained {name}: not a torchvision VGG (vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn)"
+            );
+        };
+        let file = match file {
+            Some(file) => file,
+            None => imagenet_file(weights)?,
+        };
+        let model = vgg16::pretrained::load_torchvision(weights.config().init(device)?, &file)?;
+        Ok(Published {
+            model,
+            classes: vgg16::pretrained::imagenet_classes()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            description: format!(
+                "{name}: torchvision's ImageNet weights ({}; documented top-1 {:.3}%, top-5 {:.3}%)",
+                file.display(),
+                weights.top1(),
+                weights.top5()
+            ),
+        })
     }
 
     fn freeze_features(model: Vgg) -> Vgg {

@@ -241,6 +241,19 @@ impl VggWeights {
     }
 }
 
+impl VggWeights {
+    /// The weights torchvision names `name` (`vgg16`, `vgg16_bn`, ...).
+    pub fn from_torchvision_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.config().name() == name)
+    }
+}
+
+/// The 1,000 ImageNet class names in the output order of torchvision's weights (torchvision's
+/// `_IMAGENET_CATEGORIES`).
+pub fn imagenet_classes() -> Vec<&'static str> {
+    include_str!("imagenet_classes.txt").lines().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +268,18 @@ mod tests {
         for w in VggWeights::ALL {
             assert_eq!(VggWeights::of(w.config().arch, w.config().batch_norm), w);
             assert!(w.top1() < w.top5());
+            assert_eq!(
+                VggWeights::from_torchvision_name(&w.config().name()),
+                Some(w)
+            );
         }
+        assert_eq!(VggWeights::from_torchvision_name("resnet50"), None);
+    }
+
+    #[test]
+    fn a_thousand_imagenet_classes() {
+        let classes = imagenet_classes();
+        assert_eq!(classes.len(), 1000);
+        assert_eq!((classes[0], classes[999]), ("tench", "toilet tissue"));
     }
 }

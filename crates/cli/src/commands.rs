@@ -120,7 +120,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
         zoo_train::train::check_strategy(args.strategy, list.indices.len())?;
     }
     // One writer per run: the lock is held until training ends (or the process dies).
-    let (config, loaded, dir, _lock) = if args.resume {
+    let (config, loaded, dir, lock) = if args.resume {
         let dir = args.artifact_dir.as_deref().expect("clap requires it");
         zoo_train::run_dir::prepare_artifact_dir(dir, true)?;
         let lock = zoo_train::RunLock::acquire(dir)?;
@@ -190,7 +190,19 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
             config.batch_size
         );
     }
-    let report = zoo_train::train::<F>(&config, data, &dir, &devices, args.resume)?;
+    let report = match zoo_train::train::<F>(&config, data, &dir, &devices, args.resume) {
+        Ok(report) => report,
+        Err(err) => {
+            if !args.resume {
+                // A new run refused before its first write (weights that do not fit) leaves
+                // no directory behind; anything written stays.
+                drop(lock);
+                let _ = std::fs::remove_file(dir.join(zoo_train::run_lock::LOCK_FILE));
+                let _ = std::fs::remove_dir(&dir);
+            }
+            return Err(err);
+        }
+    };
     println!(
         "done in {}: {} epochs, last validation accuracy {}, best epoch {}",
         zoo_train::progress::human_duration(report.seconds),

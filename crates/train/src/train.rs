@@ -119,13 +119,15 @@ pub fn train<F: ModelFamily>(
             config.epochs
         );
     }
-    config.save(dir)?;
-    let metrics_csv = dir.join(METRICS_CSV);
-    truncate_metrics(&metrics_csv, completed)?;
-
     device.seed(config.seed + completed as u64);
     zoo_kernels::seed(config.seed + completed as u64);
     let autodiff = device.clone().autodiff();
+    // Built (and any --weights imported) before anything is written: weights that do not fit
+    // leave the run as it was.
+    let start = start_model::<F>(config, &autodiff, completed)?;
+    config.save(dir)?;
+    let metrics_csv = dir.join(METRICS_CSV);
+    truncate_metrics(&metrics_csv, completed)?;
     let device_batch = config.batch_size / n;
     let train_set = if n > 1 {
         shuffled_for_devices(&data.train, config.seed)
@@ -145,10 +147,7 @@ pub fn train<F: ModelFamily>(
         )
         .with_learning_rates(epoch_learning_rates(config, optimizer_steps)?),
     );
-    let model = TrainingModel::new(
-        start_model::<F>(config, &autodiff, completed)?,
-        Some(stats.clone()),
-    )
+    let model = TrainingModel::new(start, Some(stats.clone()))
     .with_gradient_scale(match config.strategy {
         // Burn's multi-device step sums the devices' gradients; ddp all-reduces a mean.
         Strategy::Multi | Strategy::Sharded => 1.0 / n as f32,

@@ -2,6 +2,11 @@
 
     python tools/keras_to_safetensors.py MODEL.keras|MODEL.weights.h5 OUT.safetensors \
         [--channels 1] [--classes 10]
+    python tools/keras_to_safetensors.py --to-keras EXPORTED.safetensors OUT.keras \
+        [--channels 1] [--classes 10]
+
+The second form is the way back: weights written by `lecture-cnn export` into the lecture's
+Keras model, saved as a `.keras` file that `keras.models.load_model` opens.
 
 The lecture's model (../shared/seed/) is a Keras Sequential: three Conv2D (36, 72, 144 filters,
 3x3; the first two `same`, the third `valid`), each followed by MaxPooling2D(2) and Dropout,
@@ -80,14 +85,37 @@ def convert(source, out, channels=1, classes=10):
     print(f"{out}: {len(tensors)} tensors from {source}")
 
 
+def to_keras(source, out, channels=1, classes=10):
+    """Reads safetensors in this crate's names (`lecture-cnn export`), writes a `.keras` model."""
+    from safetensors.numpy import load_file
+
+    tensors = load_file(str(source))
+    model = lecture_keras(channels, classes)
+    for i in (1, 2, 3):
+        model.get_layer(f"conv{i}").set_weights(
+            [tensors[f"conv{i}.weight"].transpose(2, 3, 1, 0), tensors[f"conv{i}.bias"]])
+    # fc1: inputs back from (c, h, w) to Keras' (h, w, c) order.
+    c, h, w = model.get_layer("conv3").filters, 3, 3
+    kernel = tensors["fc1.weight"].T.reshape(c, h, w, -1).transpose(1, 2, 0, 3).reshape(h * w * c, -1)
+    model.get_layer("fc1").set_weights([kernel, tensors["fc1.bias"]])
+    model.get_layer("fc2").set_weights([tensors["fc2.weight"].T, tensors["fc2.bias"]])
+    model.save(out)
+    print(f"{out}: the lecture's Keras model with the weights of {source}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--to-keras", action="store_true",
+                        help="the way back: SOURCE is safetensors from `lecture-cnn export`")
     parser.add_argument("source")
     parser.add_argument("out")
     parser.add_argument("--channels", type=int, default=1)
     parser.add_argument("--classes", type=int, default=10)
     args = parser.parse_args()
-    convert(args.source, args.out, args.channels, args.classes)
+    if args.to_keras:
+        to_keras(args.source, args.out, args.channels, args.classes)
+    else:
+        convert(args.source, args.out, args.channels, args.classes)
 
 
 if __name__ == "__main__":

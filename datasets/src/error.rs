@@ -125,9 +125,46 @@ pub enum DatasetError {
         /// How to get the data.
         hint: String,
     },
-    /// An argument that makes no sense (validation fraction, unknown dataset name).
-    #[error("{0}")]
-    Invalid(String),
+    /// An image folder asked for a channel count other than 1 (grey) or 3 (RGB).
+    #[error("image folders load 1 or 3 channels, not {channels}")]
+    Channels {
+        /// The channels asked for.
+        channels: usize,
+    },
+    /// A dataset name that names no dataset.
+    #[error("unknown dataset '{name}' (known: {known})")]
+    UnknownDataset {
+        /// The name given.
+        name: String,
+        /// The names known, comma-separated.
+        known: String,
+    },
+    /// Pixels that do not divide into one image of `shape` per label.
+    #[error("{name}: {bytes} bytes of pixels for {labels} labels of shape {shape:?}")]
+    PixelCount {
+        /// The set's name.
+        name: String,
+        /// Bytes of pixels given.
+        bytes: usize,
+        /// Labels given.
+        labels: usize,
+        /// The shape of one image.
+        shape: [usize; 3],
+    },
+    /// A validation fraction outside `(0, 1)`.
+    #[error("validation fraction {fraction} must be between 0 and 1 (exclusive)")]
+    ValidationFraction {
+        /// The fraction given.
+        fraction: f64,
+    },
+    /// A validation fraction that leaves the training or the validation split empty.
+    #[error("validation fraction {fraction} of {examples} examples leaves an empty split")]
+    EmptySplit {
+        /// The fraction given.
+        fraction: f64,
+        /// The examples split.
+        examples: usize,
+    },
 }
 
 impl DatasetError {

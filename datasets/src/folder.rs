@@ -77,10 +77,7 @@ pub fn image_to_chw(img: &image::DynamicImage, shape: [usize; 3]) -> Vec<u8> {
 /// more, or one that takes more than two seconds, reports its progress on stderr.
 pub fn load_image_folder(name: &str, root: &Path, shape: [usize; 3]) -> Result<ImageSet> {
     if shape[0] != 1 && shape[0] != 3 {
-        return Err(DatasetError::Invalid(format!(
-            "image folders load 1 or 3 channels, not {}",
-            shape[0]
-        )));
+        return Err(DatasetError::Channels { channels: shape[0] });
     }
     let class_dirs: Vec<PathBuf> = sorted_entries(root)?
         .into_iter()

@@ -46,11 +46,12 @@ impl ImageSet {
         let name = name.into();
         let per_image: usize = shape.iter().product();
         if per_image == 0 || pixels.len() != labels.len() * per_image {
-            return Err(DatasetError::Invalid(format!(
-                "{name}: {} bytes of pixels for {} labels of shape {shape:?}",
-                pixels.len(),
-                labels.len()
-            )));
+            return Err(DatasetError::PixelCount {
+                name,
+                bytes: pixels.len(),
+                labels: labels.len(),
+                shape,
+            });
         }
         if let Some((index, &label)) = labels
             .iter()
@@ -166,16 +167,14 @@ impl ImageSet {
     /// either side empty.
     pub fn split_validation(&self, fraction: f64, seed: u64) -> Result<(Self, Self)> {
         if !(fraction > 0.0 && fraction < 1.0) {
-            return Err(DatasetError::Invalid(format!(
-                "validation fraction {fraction} must be between 0 and 1 (exclusive)"
-            )));
+            return Err(DatasetError::ValidationFraction { fraction });
         }
         let held = (self.size() as f64 * fraction).round() as usize;
         if held == 0 || held == self.size() {
-            return Err(DatasetError::Invalid(format!(
-                "validation fraction {fraction} of {} examples leaves an empty split",
-                self.size()
-            )));
+            return Err(DatasetError::EmptySplit {
+                fraction,
+                examples: self.size(),
+            });
         }
         let mut order: Vec<usize> = (0..self.size()).collect();
         order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));

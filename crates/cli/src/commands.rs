@@ -1,6 +1,6 @@
 //! What each command does.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use burn::tensor::Device;
@@ -9,7 +9,7 @@ use zoo_datasets::{DatasetKind, Location};
 use zoo_train::bench::{BenchPlan, bench_backend, format_table};
 use zoo_train::config::default_augmentation;
 use zoo_train::data::{eval_loader, load_dataset, split_for_run};
-use zoo_train::{Backend, DataSpec, ModelFamily, TrainConfig};
+use zoo_train::{Backend, DataSpec, ModelFamily, RunLock, TrainConfig};
 
 use crate::args::{
     BenchArgs, Cli, Command, EvalArgs, Kernels, PredictArgs, ProbeCommand, SummaryArgs, TrainArgs,
@@ -133,33 +133,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
         let loaded = load_dataset(config.dataset, config.data_dir.as_deref(), folder_shape)?;
         (config, loaded, dir.to_path_buf(), lock)
     } else {
-        let dataset = args.dataset.unwrap_or(F::DEFAULT_DATASET);
-        // The directory is checked before any data is read; an empty one is removed again if
-        // the data cannot be loaded.
-        let dir = args
-            .artifact_dir
-            .clone()
-            .unwrap_or_else(|| default_run_dir(F::NAME, dataset.id()));
-        zoo_train::run_dir::prepare_artifact_dir(&dir, false)?;
-        let lock = zoo_train::RunLock::acquire(&dir)?;
-        let folder_shape = [3, args.image_size, args.image_size];
-        let loaded = load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape)).and_then(
-            |loaded| {
-                let config = new_config::<F>(&args, dataset, &loaded)?;
-                // Refused before anything is written: the empty run directory goes again.
-                config.validate()?;
-                Ok((config, loaded))
-            },
-        );
-        match loaded {
-            Ok((config, loaded)) => (config, loaded, dir, lock),
-            Err(err) => {
-                drop(lock);
-                let _ = std::fs::remove_file(dir.join(zoo_train::run_lock::LOCK_FILE));
-                let _ = std::fs::remove_dir(&dir);
-                return Err(err);
-            }
-        }
+        new_run::<F>(&args)?
     };
     config.validate()?;
     let devices = train_devices(backend, &config.devices)?;
@@ -196,9 +170,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
             if !args.resume {
                 // A new run refused before its first write (weights that do not fit) leaves
                 // no directory behind; anything written stays.
-                drop(lock);
-                let _ = std::fs::remove_file(dir.join(zoo_train::run_lock::LOCK_FILE));
-                let _ = std::fs::remove_dir(&dir);
+                remove_if_empty(&dir, lock);
             }
             return Err(err);
         }
@@ -222,6 +194,48 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
     );
     println!("next: {} eval --run {}", F::NAME, dir.display());
     Ok(())
+}
+
+/// A new run: its directory (`--artifact-dir`, else `runs/<model>-<dataset>-<date>`) checked
+/// and locked before any data is read, the dataset loaded and the configuration built from the
+/// options and validated. When the data or the options are refused, the empty directory goes
+/// again.
+pub(crate) fn new_run<F: ModelFamily>(
+    args: &TrainArgs<F::Args>,
+) -> anyhow::Result<(
+    TrainConfig<F::Config>,
+    zoo_datasets::LoadedDataset,
+    PathBuf,
+    RunLock,
+)> {
+    let dataset = args.dataset.unwrap_or(F::DEFAULT_DATASET);
+    let dir = args
+        .artifact_dir
+        .clone()
+        .unwrap_or_else(|| default_run_dir(F::NAME, dataset.id()));
+    zoo_train::run_dir::prepare_artifact_dir(&dir, false)?;
+    let lock = RunLock::acquire(&dir)?;
+    let folder_shape = [3, args.image_size, args.image_size];
+    let loaded =
+        load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape)).and_then(|loaded| {
+            let config = new_config::<F>(args, dataset, &loaded)?;
+            config.validate()?;
+            Ok((config, loaded))
+        });
+    match loaded {
+        Ok((config, loaded)) => Ok((config, loaded, dir, lock)),
+        Err(err) => {
+            remove_if_empty(&dir, lock);
+            Err(err)
+        }
+    }
+}
+
+/// Lets go of a new run's lock and removes its directory if nothing else was written there.
+pub(crate) fn remove_if_empty(dir: &Path, lock: RunLock) {
+    drop(lock);
+    let _ = std::fs::remove_file(dir.join(zoo_train::run_lock::LOCK_FILE));
+    let _ = std::fs::remove_dir(dir);
 }
 
 pub(crate) fn new_config<F: ModelFamily>(

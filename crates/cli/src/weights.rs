@@ -5,11 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use zoo_train::{ModelFamily, TrainConfig};
+use zoo_train::ModelFamily;
 
 use crate::args::{ExportArgs, TrainArgs};
-use crate::commands::{device, new_config, run_model};
-use crate::runs::default_run_dir;
+use crate::commands::{device, new_run, remove_if_empty, run_model};
 
 /// `~/.cache/cnn-zoo/weights`: where published weights are downloaded to.
 pub fn weights_cache_dir() -> anyhow::Result<PathBuf> {
@@ -40,18 +39,8 @@ pub(crate) fn import<F: ModelFamily>(
     let Some(weights) = args.weights.clone() else {
         bail!("import needs --weights FILE");
     };
-    let dataset = args.dataset.unwrap_or(F::DEFAULT_DATASET);
-    let dir = args
-        .artifact_dir
-        .clone()
-        .unwrap_or_else(|| default_run_dir(F::NAME, dataset.id()));
-    zoo_train::run_dir::prepare_artifact_dir(&dir, false)?;
+    let (config, _, dir, lock) = new_run::<F>(&args)?;
     let result = (|| {
-        let folder_shape = [3, args.image_size, args.image_size];
-        let loaded =
-            zoo_train::data::load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape))?;
-        let config: TrainConfig<F::Config> = new_config::<F>(&args, dataset, &loaded)?;
-        config.validate()?;
         let device = device(backend)?;
         let model = F::import_weights(F::init(&config.model, &device)?, &config.model, &weights)?;
         config.save(&dir)?;
@@ -62,8 +51,8 @@ pub(crate) fn import<F: ModelFamily>(
         anyhow::Ok(())
     })();
     if let Err(err) = result {
-        // Nothing of the run is kept: the empty directory goes again.
-        let _ = std::fs::remove_dir(&dir);
+        // Weights that do not fit are refused before anything is written: no run is left.
+        remove_if_empty(&dir, lock);
         return Err(err);
     }
     println!("imported into {}", dir.display());

@@ -14,8 +14,8 @@ pub use safetensors;
 
 use burn::module::Module;
 use burn::store::{
-    ApplyResult, BurnToPyTorchAdapter, KeyRemapper, ModuleSnapshot, PyTorchToBurnAdapter,
-    PytorchStore, SafetensorsStore,
+    ApplyResult, BurnToPyTorchAdapter, ModuleSnapshot, PyTorchToBurnAdapter, PytorchStore,
+    SafetensorsStore,
 };
 
 /// How many offending keys an error lists before it counts the rest.
@@ -116,14 +116,38 @@ impl WeightsFormat {
     }
 }
 
+impl WeightsFormat {
+    /// The format of the file at `path`, from its first bytes.
+    pub fn of_file(path: &Path) -> Result<Self, PretrainedError> {
+        use std::io::Read;
+        let mut head = Vec::with_capacity(16);
+        std::fs::File::open(path)
+            .and_then(|file| file.take(16).read_to_end(&mut head))
+            .map_err(|source| PretrainedError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Self::detect(&head).map_err(|reason| PretrainedError::NotWeights {
+            path: path.to_path_buf(),
+            reason,
+        })
+    }
+}
+
+/// The whole file at `path`.
+pub fn read(path: &Path) -> Result<Vec<u8>, PretrainedError> {
+    std::fs::read(path).map_err(|source| PretrainedError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// How a model's record paths differ from the PyTorch keys of its weights.
 #[derive(Debug, Clone, Default)]
 pub struct KeyLayout {
     /// Drop enum variant names from Burn's paths (`features.0.Conv2d.weight` is
     /// `features.0.weight` in PyTorch), as VGG's layer enum needs.
     pub skip_enum_variants: bool,
-    /// Key renames applied to the file's keys before matching (regex, replacement).
-    pub remap: Vec<(String, String)>,
     /// Prefixes of keys that may be missing from the file, left over in it or of another shape
     /// (`classifier.` when fine-tuning for other classes): those tensors keep the model's own
     /// weights. Empty: strict.
@@ -153,25 +177,9 @@ pub fn import_weights_keeping<M: Module>(
     name: &str,
     layout: &KeyLayout,
 ) -> Result<(M, Vec<String>), PretrainedError> {
-    let io = |source| PretrainedError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut head = Vec::with_capacity(16);
-    {
-        use std::io::Read;
-        std::fs::File::open(path)
-            .map_err(io)?
-            .take(16)
-            .read_to_end(&mut head)
-            .map_err(io)?;
-    }
-    let format = WeightsFormat::detect(&head).map_err(|reason| PretrainedError::NotWeights {
-        path: path.to_path_buf(),
-        reason,
-    })?;
+    let format = WeightsFormat::of_file(path)?;
     let bytes = match format {
-        WeightsFormat::Safetensors => Some(std::fs::read(path).map_err(io)?),
+        WeightsFormat::Safetensors => Some(read(path)?),
         WeightsFormat::Pytorch => None,
     };
     let fresh = import_inner(&mut model, path, format, bytes, name, layout)?;
@@ -198,15 +206,6 @@ pub fn import_safetensors_bytes<M: Module>(
     Ok((model, fresh))
 }
 
-fn remapper(layout: &KeyLayout) -> KeyRemapper {
-    layout
-        .remap
-        .iter()
-        .fold(KeyRemapper::new(), |r, (from, to)| {
-            r.add_pattern(from, to).expect("a valid key pattern")
-        })
-}
-
 fn import_inner<M: Module>(
     model: &mut M,
     path: &Path,
@@ -219,29 +218,24 @@ fn import_inner<M: Module>(
         path: path.to_path_buf(),
         reason,
     };
+    // Both stores: indices kept as they are, enum variants as the layout says, and every
+    // outcome reported in the ApplyResult (checked strictly below) instead of an early error.
+    macro_rules! load {
+        ($store:expr) => {{
+            let mut store = $store
+                .map_indices_contiguous(false)
+                .skip_enum_variants(layout.skip_enum_variants)
+                .validate(false)
+                .allow_partial(true);
+            model
+                .load_from(&mut store)
+                .map_err(|e| not_weights(e.to_string()))?
+        }};
+    }
     let result = match format {
-        WeightsFormat::Pytorch => {
-            let mut store = PytorchStore::from_file(path)
-                .map_indices_contiguous(false)
-                .skip_enum_variants(layout.skip_enum_variants)
-                .remap(remapper(layout))
-                .validate(false)
-                .allow_partial(true);
-            model
-                .load_from(&mut store)
-                .map_err(|e| not_weights(e.to_string()))?
-        }
+        WeightsFormat::Pytorch => load!(PytorchStore::from_file(path)),
         WeightsFormat::Safetensors => {
-            let mut store = SafetensorsStore::from_bytes(bytes)
-                .with_from_adapter(PyTorchToBurnAdapter)
-                .map_indices_contiguous(false)
-                .skip_enum_variants(layout.skip_enum_variants)
-                .remap(remapper(layout))
-                .validate(false)
-                .allow_partial(true);
-            model
-                .load_from(&mut store)
-                .map_err(|e| not_weights(e.to_string()))?
+            load!(SafetensorsStore::from_bytes(bytes).with_from_adapter(PyTorchToBurnAdapter))
         }
     };
     check_strict(result, path, name, &layout.fresh)

@@ -219,6 +219,17 @@ pub mod parity {
         }
     }
 
+    /// Asserts that `model` reproduces the fixture `outputs` layer by layer within `tolerance`
+    /// (see [`layer_errors`]) on the flex device.
+    pub fn assert_layers_match<M: ImageClassifier>(model: &M, outputs: &Path, tolerance: f32) {
+        let worst = layer_errors(model, outputs, &Device::flex());
+        println!(
+            "{}: largest relative difference {worst:.1e}",
+            outputs.display()
+        );
+        assert!(worst <= tolerance, "{}: {worst:e}", outputs.display());
+    }
+
     /// Runs `model` on the fixture's input and compares the logits and every stored layer with
     /// the source framework's, each relative to the largest value of the stored tensor. Prints
     /// each layer's difference and returns the largest; panics on a layer the model lacks or a

@@ -147,12 +147,12 @@ pub fn train<F: ModelFamily>(
         )
         .with_learning_rates(epoch_learning_rates(config, optimizer_steps)?),
     );
-    let model = TrainingModel::new(start, Some(stats.clone()))
-    .with_gradient_scale(match config.strategy {
-        // Burn's multi-device step sums the devices' gradients; ddp all-reduces a mean.
-        Strategy::Multi | Strategy::Sharded => 1.0 / n as f32,
-        Strategy::Ddp => 1.0,
-    });
+    let model =
+        TrainingModel::new(start, Some(stats.clone())).with_gradient_scale(match config.strategy {
+            // Burn's multi-device step sums the devices' gradients; ddp all-reduces a mean.
+            Strategy::Multi | Strategy::Sharded => 1.0 / n as f32,
+            Strategy::Ddp => 1.0,
+        });
 
     let terminal = std::io::stdout().is_terminal();
     let checkpointer = |name: &str| AtomicCheckpointer::new(&checkpoints, name);

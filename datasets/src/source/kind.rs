@@ -218,10 +218,10 @@ impl FromStr for DatasetKind {
             .find(|k| k.id() == wanted || (wanted == "fashion" && *k == DatasetKind::FashionMnist))
             .ok_or_else(|| {
                 let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.id()).collect();
-                DatasetError::Invalid(format!(
-                    "unknown dataset '{s}' (known: {})",
-                    names.join(", ")
-                ))
+                DatasetError::UnknownDataset {
+                    name: s.to_string(),
+                    known: names.join(", "),
+                }
             })
     }
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use burn::prelude::*;
 use lecture_cnn::pretrained::{load_pytorch, save_pytorch};
 use lecture_cnn::{LectureCnn, LectureCnnConfig};
-use zoo_core::testing::parity::{layer_errors, read_safetensors};
+use zoo_core::testing::parity::{assert_layers_match, read_safetensors};
 
 const TOLERANCE: f32 = 1e-4;
 
@@ -37,9 +37,7 @@ fn model() -> LectureCnn {
 }
 
 fn assert_matches(model: &LectureCnn, outputs: &str) {
-    let worst = layer_errors(model, &fixture(outputs), &Device::flex());
-    println!("{outputs}: largest relative difference {worst:.1e}");
-    assert!(worst <= TOLERANCE, "{outputs}: {worst:e}");
+    assert_layers_match(model, &fixture(outputs), TOLERANCE);
 }
 
 #[test]

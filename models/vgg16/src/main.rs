@@ -118,11 +118,11 @@ impl ModelFamily for VggFamily {
                 "--pretrained {name}: not a torchvision VGG (vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn)"
             );
         };
-        let file = match file {
-            Some(file) => file,
-            None => imagenet_file(weights)?,
+        let model = weights.config().init(device)?;
+        let (model, file) = match file {
+            Some(file) => (vgg16::pretrained::load_torchvision(model, &file)?, file),
+            None => load_imagenet(model, weights)?,
         };
-        let model = vgg16::pretrained::load_torchvision(weights.config().init(device)?, &file)?;
         Ok(Published {
             model,
             classes: vgg16::pretrained::imagenet_classes()
@@ -166,6 +166,24 @@ fn imagenet_file(weights: VggWeights) -> zoo_cli::anyhow::Result<PathBuf> {
         Checksum::Sha256Prefix(weights.sha256_prefix()),
         &dir,
     )?)
+}
+
+/// torchvision's ImageNet weights loaded into `model`: from the burnpack converted on first use
+/// (`<cache>/vgg16-397923af.bpk`, read in a fraction of the pickle's time), else from the
+/// `.pth` (downloaded if absent), converted and cached for next time. Returns the file read.
+fn load_imagenet(model: Vgg, weights: VggWeights) -> zoo_cli::anyhow::Result<(Vgg, PathBuf)> {
+    let bpk = zoo_cli::weights_cache_dir()?.join(weights.file_name().replace(".pth", ".bpk"));
+    if bpk.is_file()
+        && let Ok(loaded) = zoo_core::load_weights(model.clone(), &bpk)
+    {
+        return Ok((loaded, bpk));
+    }
+    let pth = imagenet_file(weights)?;
+    let model = vgg16::pretrained::load_torchvision(model, &pth)?;
+    if let Err(err) = zoo_core::save_weights(model.clone(), &bpk) {
+        eprintln!("note: could not cache {}: {err}", bpk.display());
+    }
+    Ok((model, pth))
 }
 
 /// mimalloc, keeping freed memory for the next step (see `zoo_cli::Allocator`).

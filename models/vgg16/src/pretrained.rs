@@ -65,28 +65,14 @@ fn load_inner(
     layout: KeyLayout,
 ) -> Result<(Vgg, Vec<String>), PretrainedError> {
     let name = model.name.clone();
-    let io = |source| PretrainedError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut head = [0u8; 16];
-    let read = {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path).map_err(io)?;
-        file.read(&mut head).map_err(io)?
-    };
-    if WeightsFormat::detect(&head[..read]) == Ok(WeightsFormat::Safetensors) {
-        let bytes = std::fs::read(path).map_err(io)?;
-        if let Some(converted) =
+    if WeightsFormat::of_file(path)? == WeightsFormat::Safetensors {
+        let bytes = zoo_core::pretrained::read(path)?;
+        let converted =
             timm_to_torchvision(&bytes).map_err(|reason| PretrainedError::NotWeights {
                 path: path.to_path_buf(),
                 reason,
-            })?
-        {
-            return zoo_core::pretrained::import_safetensors_bytes(
-                model, converted, path, &name, &layout,
-            );
-        }
+            })?;
+        let bytes = converted.unwrap_or(bytes);
         return zoo_core::pretrained::import_safetensors_bytes(model, bytes, path, &name, &layout);
     }
     zoo_core::pretrained::import_weights_keeping(model, path, &name, &layout)

@@ -20,7 +20,7 @@ use burn::prelude::*;
 use vgg16::pretrained::{load_torchvision, save_torchvision};
 use vgg16::{Vgg, VggArch, VggConfig};
 use zoo_core::pretrained::PretrainedError;
-use zoo_core::testing::parity::{layer_errors, read_safetensors};
+use zoo_core::testing::parity::{assert_layers_match, read_safetensors};
 
 const TOLERANCE: f32 = 1e-4;
 
@@ -49,9 +49,7 @@ fn load(config: &VggConfig, file: &str) -> Result<Vgg, PretrainedError> {
 }
 
 fn assert_matches(model: &Vgg, outputs: &str) {
-    let worst = layer_errors(model, &fixture(outputs), &Device::flex());
-    println!("{outputs}: largest relative difference {worst:.1e}");
-    assert!(worst <= TOLERANCE, "{outputs}: {worst:e}");
+    assert_layers_match(model, &fixture(outputs), TOLERANCE);
 }
 
 #[test]

@@ -170,7 +170,8 @@ pub fn import_weights<M: Module>(
 }
 
 /// [`import_weights`], also returning the model's tensors under `layout.fresh` that kept their
-/// own weights (missing from the file or of another shape there), by record path.
+/// own weights, by record path: those missing from the file or of another shape there, and the
+/// other tensors of their layers (a layer is loaded whole or not at all).
 pub fn import_weights_keeping<M: Module>(
     mut model: M,
     path: &Path,
@@ -182,8 +183,35 @@ pub fn import_weights_keeping<M: Module>(
         WeightsFormat::Safetensors => Some(read(path)?),
         WeightsFormat::Pytorch => None,
     };
+    let original = model.clone();
     let fresh = import_inner(&mut model, path, format, bytes, name, layout)?;
-    Ok((model, fresh))
+    Ok(whole_layers_fresh(model, &original, fresh, layout))
+}
+
+/// A layer with one tensor left fresh starts fresh as a whole: the tensors of it that the file
+/// could fill (a new head's bias, of the old head's shape) are put back to `original`'s. Returns
+/// the model and every fresh tensor's path, sorted.
+fn whole_layers_fresh<M: Module>(
+    mut model: M,
+    original: &M,
+    mut fresh: Vec<String>,
+    layout: &KeyLayout,
+) -> (M, Vec<String>) {
+    let layers: Vec<String> = fresh
+        .iter()
+        .filter_map(|p| p.rsplit_once('.').map(|(layer, _)| format!("{layer}.")))
+        .collect();
+    let restore: Vec<_> = original
+        .collect(None, None, layout.skip_enum_variants)
+        .into_iter()
+        .filter(|t| layers.iter().any(|l| t.name.starts_with(l)) && !fresh.contains(&t.name))
+        .collect();
+    if !restore.is_empty() {
+        fresh.extend(restore.iter().map(|t| t.name.clone()));
+        model.apply(restore, None, None, layout.skip_enum_variants);
+    }
+    fresh.sort();
+    (model, fresh)
 }
 
 /// [`import_weights`] for safetensors already in memory (a file rewritten on the way, such as
@@ -195,6 +223,7 @@ pub fn import_safetensors_bytes<M: Module>(
     name: &str,
     layout: &KeyLayout,
 ) -> Result<(M, Vec<String>), PretrainedError> {
+    let original = model.clone();
     let fresh = import_inner(
         &mut model,
         path,
@@ -203,7 +232,7 @@ pub fn import_safetensors_bytes<M: Module>(
         name,
         layout,
     )?;
-    Ok((model, fresh))
+    Ok(whole_layers_fresh(model, &original, fresh, layout))
 }
 
 fn import_inner<M: Module>(

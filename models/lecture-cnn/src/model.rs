@@ -49,12 +49,12 @@ impl LectureCnn {
     pub fn freeze_features(self) -> Self {
         use burn::module::Module;
         Self {
-            conv1: self.conv1.no_grad(),
-            conv2: self.conv2.no_grad(),
-            conv3: self.conv3.no_grad(),
-            down1: self.down1.map(Module::no_grad),
-            down2: self.down2.map(Module::no_grad),
-            down3: self.down3.map(Module::no_grad),
+            conv1: self.conv1.freeze(),
+            conv2: self.conv2.freeze(),
+            conv3: self.conv3.freeze(),
+            down1: self.down1.map(Module::freeze),
+            down2: self.down2.map(Module::freeze),
+            down3: self.down3.map(Module::freeze),
             ..self
         }
     }

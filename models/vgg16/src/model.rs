@@ -92,11 +92,12 @@ pub struct Vgg {
 }
 
 impl Vgg {
-    /// The model with its convolutional features (and their batch norms) frozen: no gradients,
-    /// so an optimizer trains only the classifier (fine-tuning imported weights).
+    /// The model with its convolutional features frozen (Burn's `Module::freeze`): no
+    /// gradients, so an optimizer trains only the classifier, and the batch norms normalise with
+    /// their running statistics and leave them as they are (fine-tuning imported weights).
     pub fn freeze_features(self) -> Self {
         Self {
-            features: self.features.into_iter().map(Module::no_grad).collect(),
+            features: self.features.into_iter().map(Module::freeze).collect(),
             ..self
         }
     }

@@ -30,5 +30,6 @@ pub use tap::{
     ActivationTap, BlockActivation, FeatureMapTap, LayerActivation, LayerTap, NoTap, SummaryTap,
 };
 pub use weights::{
-    fit_record, load_record, load_weights, parse_record, record_message, save_weights, write_atomic,
+    WeightsError, fit_record, load_record, load_weights, parse_record, record_message,
+    save_weights, write_atomic,
 };

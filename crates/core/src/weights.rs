@@ -1,29 +1,65 @@
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::store::{ModuleRecord, RecordError};
 use burn::tensor::Bytes;
+
+/// Why a burnpack weights file could not be read, fitted or written.
+#[derive(Debug, thiserror::Error)]
+pub enum WeightsError {
+    /// The file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The bytes are not a burnpack record.
+    #[error("{}: not a burnpack weights file ({reason})", path.display())]
+    NotBurnpack {
+        /// The file.
+        path: PathBuf,
+        /// Burn's reason.
+        reason: String,
+    },
+    /// A burnpack record of another model or shape (other classes, other layers).
+    #[error("{}: weights do not fit this model ({reason})", path.display())]
+    DoesNotFit {
+        /// The file.
+        path: PathBuf,
+        /// Burn's reason.
+        reason: String,
+    },
+    /// The model's weights could not be serialised.
+    #[error("{}: cannot serialise the weights ({reason})", path.display())]
+    Serialize {
+        /// The file they were for.
+        path: PathBuf,
+        /// Burn's reason.
+        reason: String,
+    },
+}
 
 /// Loads a burnpack weights file fully into memory.
 ///
 /// `ModuleRecord::load` reads tensors lazily from the path, so a file replaced or removed after
 /// loading (the next checkpoint of a running training) would change or break a model loaded from
 /// it; this reads the bytes once.
-pub fn load_record(path: &Path) -> Result<ModuleRecord, RecordError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| RecordError::Io(format!("{}: {e}", path.display())))?;
+pub fn load_record(path: &Path) -> Result<ModuleRecord, WeightsError> {
+    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
+        path: path.into(),
+        source,
+    })?;
     parse_record(path, bytes)
 }
 
 /// Parses the bytes of a burnpack weights file; `path` names them in the error.
-pub fn parse_record(path: &Path, bytes: Vec<u8>) -> Result<ModuleRecord, RecordError> {
-    ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
-        RecordError::Io(format!(
-            "{}: not a burnpack weights file ({})",
-            path.display(),
-            record_message(&e)
-        ))
+pub fn parse_record(path: &Path, bytes: Vec<u8>) -> Result<ModuleRecord, WeightsError> {
+    ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| WeightsError::NotBurnpack {
+        path: path.into(),
+        reason: record_message(&e).to_string(),
     })
 }
 
@@ -36,7 +72,7 @@ pub fn record_message(e: &RecordError) -> &str {
 
 /// Loads weights from `path` into `model`: a missing, corrupt or mismatched file (other model,
 /// other number of classes) is an error naming the file.
-pub fn load_weights<M: Module>(model: M, path: &Path) -> Result<M, RecordError> {
+pub fn load_weights<M: Module>(model: M, path: &Path) -> Result<M, WeightsError> {
     fit_record(model, path, load_record(path)?)
 }
 
@@ -50,15 +86,12 @@ pub fn fit_record<M: Module>(
     model: M,
     path: &Path,
     record: ModuleRecord,
-) -> Result<M, RecordError> {
+) -> Result<M, WeightsError> {
     model
         .try_load_record(record.cast_to_module_dtype())
-        .map_err(|e| {
-            RecordError::Validation(format!(
-                "{}: weights do not fit this model ({})",
-                path.display(),
-                record_message(&e)
-            ))
+        .map_err(|e| WeightsError::DoesNotFit {
+            path: path.into(),
+            reason: record_message(&e).to_string(),
         })
 }
 
@@ -87,9 +120,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Saves `model`'s weights as a burnpack file, atomically (see [`write_atomic`]).
-pub fn save_weights<M: Module>(model: M, path: &Path) -> Result<(), RecordError> {
-    let bytes = model.into_record().into_bytes()?;
-    write_atomic(path, &bytes).map_err(|e| RecordError::Io(format!("{}: {e}", path.display())))
+pub fn save_weights<M: Module>(model: M, path: &Path) -> Result<(), WeightsError> {
+    let bytes = model
+        .into_record()
+        .into_bytes()
+        .map_err(|e| WeightsError::Serialize {
+            path: path.into(),
+            reason: record_message(&e).to_string(),
+        })?;
+    write_atomic(path, &bytes).map_err(|source| WeightsError::Io {
+        path: path.into(),
+        source,
+    })
 }
 
 #[cfg(test)]

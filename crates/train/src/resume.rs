@@ -35,12 +35,8 @@ pub(crate) fn check_checkpoint<F: ModelFamily>(
 ) -> anyhow::Result<()> {
     let path = checkpoint_path(dir, "model", epoch);
     let model = TrainingModel::new(F::init(&config.model, device)?, None);
-    zoo_core::load_weights(model, &path).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot resume from the checkpoint of epoch {epoch}: {}",
-            zoo_core::record_message(&e)
-        )
-    })?;
+    zoo_core::load_weights(model, &path)
+        .map_err(|e| anyhow::anyhow!("cannot resume from the checkpoint of epoch {epoch}: {e}"))?;
     for name in ["optim", "scheduler"] {
         let path = checkpoint_path(dir, name, epoch);
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;

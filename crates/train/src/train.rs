@@ -333,7 +333,6 @@ pub fn load_run_model<F: ModelFamily>(
             zoo_core::ImageClassifier::num_classes(&model)
         );
     }
-    let model = zoo_core::load_weights(model, &path)
-        .map_err(|e| anyhow::anyhow!("{}", zoo_core::record_message(&e)))?;
+    let model = zoo_core::load_weights(model, &path)?;
     Ok(model.valid())
 }

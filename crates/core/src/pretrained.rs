@@ -114,9 +114,7 @@ impl WeightsFormat {
             _ => "neither a zip archive, a pickle nor a safetensors header".to_string(),
         })
     }
-}
 
-impl WeightsFormat {
     /// The format of the file at `path`, from its first bytes.
     pub fn of_file(path: &Path) -> Result<Self, PretrainedError> {
         use std::io::Read;
@@ -173,7 +171,7 @@ pub fn import_weights<M: Module>(
 /// own weights, by record path: those missing from the file or of another shape there, and the
 /// other tensors of their layers (a layer is loaded whole or not at all).
 pub fn import_weights_keeping<M: Module>(
-    mut model: M,
+    model: M,
     path: &Path,
     name: &str,
     layout: &KeyLayout,
@@ -183,9 +181,7 @@ pub fn import_weights_keeping<M: Module>(
         WeightsFormat::Safetensors => Some(read(path)?),
         WeightsFormat::Pytorch => None,
     };
-    let original = model.clone();
-    let fresh = import_inner(&mut model, path, format, bytes, name, layout)?;
-    Ok(whole_layers_fresh(model, &original, fresh, layout))
+    import_inner(model, path, format, bytes, name, layout)
 }
 
 /// A layer with one tensor left fresh starts fresh as a whole: the tensors of it that the file
@@ -217,32 +213,34 @@ fn whole_layers_fresh<M: Module>(
 /// [`import_weights`] for safetensors already in memory (a file rewritten on the way, such as
 /// timm's layout); `path` names the source in errors.
 pub fn import_safetensors_bytes<M: Module>(
-    mut model: M,
+    model: M,
     bytes: Vec<u8>,
     path: &Path,
     name: &str,
     layout: &KeyLayout,
 ) -> Result<(M, Vec<String>), PretrainedError> {
-    let original = model.clone();
-    let fresh = import_inner(
-        &mut model,
+    import_inner(
+        model,
         path,
         WeightsFormat::Safetensors,
         Some(bytes),
         name,
         layout,
-    )?;
-    Ok(whole_layers_fresh(model, &original, fresh, layout))
+    )
 }
 
+/// Loads into `model` from one of the two stores, checks the outcome strictly (but for
+/// `layout.fresh`) and resets partly loaded fresh layers; returns the model and its fresh
+/// tensors.
 fn import_inner<M: Module>(
-    model: &mut M,
+    mut model: M,
     path: &Path,
     format: WeightsFormat,
     bytes: Option<Vec<u8>>,
     name: &str,
     layout: &KeyLayout,
-) -> Result<Vec<String>, PretrainedError> {
+) -> Result<(M, Vec<String>), PretrainedError> {
+    let original = model.clone();
     let not_weights = |reason: String| PretrainedError::NotWeights {
         path: path.to_path_buf(),
         reason,
@@ -267,7 +265,8 @@ fn import_inner<M: Module>(
             load!(SafetensorsStore::from_bytes(bytes).with_from_adapter(PyTorchToBurnAdapter))
         }
     };
-    check_strict(result, path, name, &layout.fresh)
+    let fresh = check_strict(result, path, name, &layout.fresh)?;
+    Ok(whole_layers_fresh(model, &original, fresh, layout))
 }
 
 /// The strict check of an import: no missing key, no unused one (but `num_batches_tracked`),

@@ -129,6 +129,31 @@ pub enum Command<A: Args> {
     /// Write a run's weights as safetensors in PyTorch's names and layout (torchvision's for
     /// VGG): `model.load_state_dict(safetensors.torch.load_file(FILE))` loads them strictly.
     Export(ExportArgs),
+    /// Serve a local web page to explore a run: draw or upload an image, see the top-5, every
+    /// layer's feature maps, the first-layer filters and the effect of shifting the input; with
+    /// a JSON API (POST /api/predict, /api/analyze; see the README). Ctrl-C stops it.
+    Serve(ServeArgs),
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The run directory written by `train` (default: the newest runs/<model>-* directory).
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+    /// Which weights.
+    #[arg(long, value_enum, default_value_t = Weights::Best)]
+    pub weights: Weights,
+    /// The address to listen on: 127.0.0.1 serves this machine only; 0.0.0.0 (or a network
+    /// address) exposes the page to other machines.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// The port (0: any free one; the printed URL names it).
+    #[arg(long, default_value_t = zoo_serve::DEFAULT_PORT)]
+    pub port: u16,
+    /// The largest upload accepted, in MiB (larger ones are refused with 413).
+    #[arg(long, default_value_t = 10, value_parser = parse_positive)]
+    pub max_upload_mb: usize,
 }
 
 /// `export` options.

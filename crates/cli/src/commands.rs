@@ -38,6 +38,7 @@ pub fn execute<F: ModelFamily>(cli: Cli<F::Args>) -> anyhow::Result<()> {
         Command::Plot(args) => crate::inspect::plot(args),
         Command::Import(args) => crate::weights::import::<F>(args, chosen),
         Command::Export(args) => crate::weights::export::<F>(args, chosen),
+        Command::Serve(args) => crate::serve::serve::<F>(args, chosen),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The command line every CNN-zoo model binary shares: `train`, `eval`, `predict`, `summary`,
-//! `bench`.
+//! `bench`, `visualize`, `probe`, `plot`, `import`, `export`, `serve`.
 //!
 //! A binary describes its model with [`ModelFamily`](zoo_train::ModelFamily) and calls
 //! [`run`]; the backend is the cargo feature the binary was built with (`flex` by default,
@@ -10,6 +10,7 @@ mod args;
 mod commands;
 mod inspect;
 mod runs;
+mod serve;
 mod weights;
 
 use std::process::ExitCode;
@@ -23,7 +24,8 @@ use zoo_train::ModelFamily;
 
 pub use allocator::{Allocator, keep_freed_memory};
 pub use args::{
-    BenchArgs, Cli, Command, EvalArgs, ExportArgs, Kernels, PredictArgs, SummaryArgs, TrainArgs,
+    BenchArgs, Cli, Command, EvalArgs, ExportArgs, Kernels, PredictArgs, ServeArgs, SummaryArgs,
+    TrainArgs,
 };
 pub use weights::{report_import, weights_cache_dir};
 

@@ -153,3 +153,38 @@ impl LayerTap for FeatureMapTap {
         });
     }
 }
+
+/// Two taps observing one forward pass, for example feature maps and block outputs at once.
+///
+/// ```
+/// use zoo_core::{ActivationTap, FeatureMapTap};
+///
+/// let mut both = (FeatureMapTap::default(), ActivationTap::default());
+/// // model.forward_tapped(images, &mut both);
+/// let (maps, blocks) = both;
+/// assert!(maps.layers.is_empty() && blocks.blocks.is_empty());
+/// ```
+impl<A: LayerTap, B: LayerTap> LayerTap for (A, B) {
+    const OBSERVES_LAYERS: bool = A::OBSERVES_LAYERS || B::OBSERVES_LAYERS;
+
+    fn layer<const D: usize, M: Module>(
+        &mut self,
+        name: &str,
+        kind: &str,
+        output: &Tensor<D>,
+        layer: &M,
+    ) {
+        self.0.layer(name, kind, output, layer);
+        self.1.layer(name, kind, output, layer);
+    }
+
+    fn reshape<const D: usize>(&mut self, name: &str, kind: &str, output: &Tensor<D>) {
+        self.0.reshape(name, kind, output);
+        self.1.reshape(name, kind, output);
+    }
+
+    fn block(&mut self, name: &str, output: &Tensor<4>) {
+        self.0.block(name, output);
+        self.1.block(name, output);
+    }
+}

@@ -71,25 +71,38 @@ fn top_predictions<M: ImageClassifier>(
     paths: &[PathBuf],
     k: usize,
 ) -> anyhow::Result<Vec<Prediction>> {
-    let n = classes.len();
-    let probabilities = softmax(model.forward(images), 1);
-    anyhow::ensure!(
-        probabilities.dims()[1] == n,
-        "the model has {} outputs, its class list {n} names",
-        probabilities.dims()[1]
-    );
-    let values = host_values(probabilities, "probabilities")?;
+    let values = class_probabilities(model.forward(images), classes.len())?;
     Ok(paths
         .iter()
-        .zip(values.chunks_exact(n))
+        .zip(values.chunks_exact(classes.len()))
         .map(|(path, row)| Prediction {
             path: path.clone(),
-            top: top_k(row, k.min(n))
-                .into_iter()
-                .map(|i| (classes[i].clone(), row[i]))
-                .collect(),
+            top: top_classes(row, classes, k),
         })
         .collect())
+}
+
+/// The softmax of `logits` `[n, classes]` on the host, row by row; an error unless the model
+/// has one output per class name.
+pub fn class_probabilities(
+    logits: burn::tensor::Tensor<2>,
+    classes: usize,
+) -> anyhow::Result<Vec<f32>> {
+    anyhow::ensure!(
+        logits.dims()[1] == classes,
+        "the model has {} outputs, its class list {classes} names",
+        logits.dims()[1]
+    );
+    host_values(softmax(logits, 1), "probabilities")
+}
+
+/// The `k` most probable of one image's `probabilities` as `(class name, probability)`, most
+/// probable first.
+pub fn top_classes(probabilities: &[f32], classes: &[String], k: usize) -> Vec<(String, f32)> {
+    top_k(probabilities, k.min(classes.len()))
+        .into_iter()
+        .map(|i| (classes[i].clone(), probabilities[i]))
+        .collect()
 }
 
 /// Decodes image files into items of the dataset's stored `shape` (grey or RGB, resized), as

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::Device;
-use burn::tensor::activation::softmax;
 use zoo_core::ImageClassifier;
 use zoo_datasets::ImageItem;
 use zoo_viz::grid::{MapGrid, feature_map_grid, filter_grid, input_image};
@@ -15,8 +14,8 @@ use zoo_viz::page::{Figure, InputSection, render};
 
 use crate::config::TrainConfig;
 use crate::data::batcher;
-use crate::eval::top_k;
 use crate::outputs::host_values;
+use crate::predict::{class_probabilities, top_classes};
 
 /// One input to draw.
 #[derive(Debug, Clone)]
@@ -71,11 +70,8 @@ pub fn visualize<M: ImageClassifier, C>(
             ),
         )?;
         let (maps, logits) = model.feature_maps(images);
-        let probabilities = host_values(softmax(logits, 1), "probabilities")?;
-        let top = top_k(&probabilities, 5.min(config.classes.len()))
-            .into_iter()
-            .map(|k| (config.classes[k].clone(), probabilities[k]))
-            .collect();
+        let probabilities = class_probabilities(logits, config.classes.len())?;
+        let top = top_classes(&probabilities, &config.classes, 5);
         let mut layers = Vec::new();
         for (j, layer) in maps.into_iter().enumerate() {
             let [_, c, h, w] = layer.output.dims();

@@ -29,6 +29,11 @@ pub use error::VizError;
 /// Writes `image` as a PNG file at `path`, replacing it atomically (a reader never sees half a
 /// picture, even while a run redraws its curves).
 pub fn save_png(image: &image::RgbImage, path: &std::path::Path) -> Result<(), VizError> {
+    write_atomic(path, &png_bytes(image)?)
+}
+
+/// Encodes a picture as PNG bytes (for a file, or an HTTP response).
+pub fn png_bytes(image: &image::RgbImage) -> Result<Vec<u8>, VizError> {
     let mut bytes = Vec::new();
     image
         .write_to(
@@ -36,7 +41,7 @@ pub fn save_png(image: &image::RgbImage, path: &std::path::Path) -> Result<(), V
             image::ImageFormat::Png,
         )
         .map_err(|e| VizError::Encode(e.to_string()))?;
-    write_atomic(path, &bytes)
+    Ok(bytes)
 }
 
 /// Writes `bytes` to a file beside `path`, then renames it over `path`.

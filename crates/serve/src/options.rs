@@ -1,0 +1,43 @@
+//! What `serve` is told: where to listen and how much it accepts.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+/// The port `serve` listens on unless told otherwise (Gradio's, which Python users know).
+pub const DEFAULT_PORT: u16 = 7860;
+
+/// Where the server listens and what it accepts.
+///
+/// ```
+/// let options = zoo_serve::ServeOptions::default();
+/// assert_eq!(options.host.to_string(), "127.0.0.1");
+/// assert_eq!(options.max_upload_bytes, 10 * 1024 * 1024);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// The address to bind: 127.0.0.1 (this machine only) unless a user exposes it.
+    pub host: IpAddr,
+    /// The port; 0 lets the system choose a free one (the printed URL names it).
+    pub port: u16,
+    /// The largest request body accepted (an upload), in bytes; larger ones get 413.
+    pub max_upload_bytes: usize,
+    /// Feature maps kept for `/api/maps/...` (the most recent analyses), in bytes of values.
+    pub map_cache_bytes: usize,
+    /// The largest shift, in pixels, along each axis.
+    pub max_shift: i32,
+    /// Requests with a body handled at once; further ones wait for a slot, which bounds the
+    /// memory that uploads in flight hold.
+    pub concurrent_uploads: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: DEFAULT_PORT,
+            max_upload_bytes: 10 * 1024 * 1024,
+            map_cache_bytes: 512 * 1024 * 1024,
+            max_shift: 4,
+            concurrent_uploads: 16,
+        }
+    }
+}

@@ -156,6 +156,8 @@ pub fn wait_for_checkpoint(child: &mut std::process::Child, run: &std::path::Pat
     }
 }
 
+pub mod serve;
+
 /// Source-framework outputs stored beside imported weights (the fixtures
 /// `tools/pretrained_fixtures.py` writes): `input`, `logits` and `layer.<name>` for each layer,
 /// NCHW.

@@ -152,7 +152,8 @@ async fn refused(app: &Router, request: Request<Body>, status: StatusCode, needl
 async fn predictions_equal_the_predict_command_on_real_test_images() {
     let f = fixture(&ServeOptions::default());
     let dir = tempfile::tempdir().unwrap();
-    let paths: Vec<PathBuf> = (0..20)
+    // 40 files: `predict` runs them as two batches (32 + 8), the server one at a time.
+    let paths: Vec<PathBuf> = (0..40)
         .map(|i| {
             let path = dir.path().join(format!("test-{i}.png"));
             std::fs::write(&path, png(&f.test, i)).unwrap();

@@ -22,8 +22,12 @@ pub struct Prediction {
     /// `(class name, probability)`, most probable first.
     pub top: Vec<(String, f32)>,
 }
+/// Images per forward pass of `predict`: a thousand files never become one batch.
+pub const PREDICT_BATCH: usize = 32;
+
 /// Top-`k` classes with probabilities for each image file, decoded and normalised as the run
-/// `config` was trained (the same batcher as training and evaluation).
+/// `config` was trained (the same batcher as training and evaluation), [`PREDICT_BATCH`] files
+/// at a time.
 pub fn predict<M: ImageClassifier, C>(
     model: &M,
     config: &TrainConfig<C>,
@@ -31,13 +35,18 @@ pub fn predict<M: ImageClassifier, C>(
     k: usize,
     device: &Device,
 ) -> anyhow::Result<Vec<Prediction>> {
-    let items = decode_images(paths, config.image_shape)?;
-    let batch = batcher(config).batch(items, device);
-    top_predictions(model, batch.images, &config.classes, paths, k)
+    let batcher = batcher(config);
+    in_batches(paths, |chunk| {
+        let images = batcher
+            .batch(decode_images(chunk, config.image_shape)?, device)
+            .images;
+        top_predictions(model, images, &config.classes, chunk, k)
+    })
 }
 
 /// Top-`k` predictions of a model with published ImageNet weights: each image preprocessed as
-/// torchvision evaluates ImageNet (short side 256, centre crop 224, ImageNet mean and std).
+/// torchvision evaluates ImageNet (short side 256, centre crop 224, ImageNet mean and std),
+/// [`PREDICT_BATCH`] files at a time.
 pub fn predict_imagenet<M: ImageClassifier>(
     model: &M,
     classes: &[String],
@@ -47,20 +56,40 @@ pub fn predict_imagenet<M: ImageClassifier>(
 ) -> anyhow::Result<Vec<Prediction>> {
     use zoo_datasets::imagenet;
     let side = imagenet::CROP as usize;
-    let items = paths
-        .iter()
-        .enumerate()
-        .map(|(index, path)| {
-            Ok(ImageItem {
-                pixels: imagenet::decode(path)?,
-                shape: [3, side, side],
-                label: 0,
-                index,
+    let batcher = ImageBatcher::new([3, side, side], imagenet::normalization());
+    in_batches(paths, |chunk| {
+        let items = chunk
+            .iter()
+            .enumerate()
+            .map(|(index, path)| {
+                Ok(ImageItem {
+                    pixels: imagenet::decode(path)?,
+                    shape: [3, side, side],
+                    label: 0,
+                    index,
+                })
             })
-        })
-        .collect::<Result<Vec<_>, zoo_datasets::DatasetError>>()?;
-    let batch = ImageBatcher::new([3, side, side], imagenet::normalization()).batch(items, device);
-    top_predictions(model, batch.images, classes, paths, k)
+            .collect::<Result<Vec<_>, zoo_datasets::DatasetError>>()?;
+        top_predictions(
+            model,
+            batcher.batch(items, device).images,
+            classes,
+            chunk,
+            k,
+        )
+    })
+}
+
+/// `predict_chunk` over `paths` in chunks of [`PREDICT_BATCH`], the predictions in order.
+fn in_batches(
+    paths: &[PathBuf],
+    mut predict_chunk: impl FnMut(&[PathBuf]) -> anyhow::Result<Vec<Prediction>>,
+) -> anyhow::Result<Vec<Prediction>> {
+    let mut predictions = Vec::with_capacity(paths.len());
+    for chunk in paths.chunks(PREDICT_BATCH) {
+        predictions.extend(predict_chunk(chunk)?);
+    }
+    Ok(predictions)
 }
 
 /// Softmax of the model's logits for `images`, and each image's `k` most probable `classes`.

@@ -1,7 +1,10 @@
 //! The `vgg16` binary end to end: the lecture's VGG-16 table, and a small VGG trained,
-//! evaluated and run on real Fashion-MNIST images through the shared command line.
+//! evaluated and run on real Fashion-MNIST images through the shared command line, and VGG-11 at
+//! 224x224 drawn by `visualize` and served by `serve`.
 
 #![cfg(feature = "cli")]
+
+use zoo_core::testing::serve::ServeProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_vgg16");
 
@@ -173,4 +176,35 @@ fn vgg_at_224_shows_the_64_most_active_channels_per_layer() {
     // 64 cells of 224 pixels: an 8x8 grid.
     let grid = image::open(dir.join("visualize/input-0-00-features_1.png")).unwrap();
     assert!(grid.width() >= 8 * 224 && grid.height() >= 8 * 224);
+
+    // `serve`: the same run over HTTP, feature maps fetched one layer at a time.
+    let server = ServeProcess::start(BIN, &dir);
+    let image = std::fs::read(data.join("test/vertical/1.png")).unwrap();
+    let (status, _, body) = server.request("POST", "/api/analyze?dx=4", Some("image/png"), &image);
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{text}");
+    let analysis: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let layers = analysis["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 8 + 5, "{text}");
+    assert_eq!(analysis["input"]["shape"], serde_json::json!([3, 224, 224]));
+    assert_eq!(analysis["blocks"].as_array().unwrap().len(), 5, "{text}");
+    let last = layers.last().unwrap();
+    assert_eq!(last["name"], "features.20");
+    assert_eq!(last["shape"], serde_json::json!([512, 7, 7]));
+    let (status, content_type, png) =
+        server.request("GET", last["url"].as_str().unwrap(), None, &[]);
+    assert_eq!((status, content_type.as_str()), (200, "image/png"));
+    let grid = image::load_from_memory(&png).unwrap();
+    // The 64 most active of 512 channels: 8 rows of 7x7 maps enlarged to 35 pixels, under the
+    // caption (whose length sets the width).
+    assert!(
+        grid.height() >= 8 * 35 && grid.height() < 12 * 35,
+        "{}",
+        grid.height()
+    );
+    let (status, _, body) = server.request("POST", "/api/predict", Some("text/plain"), b"hello");
+    assert_eq!(status, 415, "{}", String::from_utf8_lossy(&body));
+    let (status, _, body) = server.request("POST", "/api/predict", Some("image/png"), &image);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    server.stop();
 }

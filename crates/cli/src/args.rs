@@ -154,6 +154,9 @@ pub struct ServeArgs {
     /// The largest upload accepted, in MiB (larger ones are refused with 413).
     #[arg(long, default_value_t = 10, value_parser = parse_positive)]
     pub max_upload_mb: usize,
+    /// Feature maps of recent analyses kept for the page, in MiB (the newest is always kept).
+    #[arg(long, default_value_t = 128, value_parser = parse_positive)]
+    pub map_cache_mb: usize,
 }
 
 /// `export` options.

@@ -20,7 +20,9 @@ pub struct ServeOptions {
     pub port: u16,
     /// The largest request body accepted (an upload), in bytes; larger ones get 413.
     pub max_upload_bytes: usize,
-    /// Feature maps kept for `/api/maps/...` (the most recent analyses), in bytes of values.
+    /// Feature maps kept for `/api/maps/...` (the most recent analyses), in bytes of values;
+    /// the newest analysis is always kept. 128 MiB holds ~400 of the lecture CNN's (300 KiB
+    /// each) or two of VGG-16's at 224x224 (60 MiB each).
     pub map_cache_bytes: usize,
     /// The largest shift, in pixels, along each axis.
     pub max_shift: i32,
@@ -35,7 +37,7 @@ impl Default for ServeOptions {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: DEFAULT_PORT,
             max_upload_bytes: 10 * 1024 * 1024,
-            map_cache_bytes: 512 * 1024 * 1024,
+            map_cache_bytes: 128 * 1024 * 1024,
             max_shift: 4,
             concurrent_uploads: 16,
         }

@@ -1,8 +1,7 @@
 //! Feature maps, inputs and filters as PNG bytes (zoo-viz's grids).
 
 use zoo_core::ImageClassifier;
-use zoo_train::outputs::host_values;
-use zoo_viz::grid::{MapGrid, feature_map_grid, filter_grid, input_image};
+use zoo_viz::grid::{MapGrid, feature_map_grid, input_image};
 use zoo_viz::png_bytes;
 
 use crate::analysis::LayerMaps;
@@ -25,13 +24,8 @@ pub(crate) fn layer(maps: &LayerMaps, max_channels: Option<usize>) -> Result<Vec
         .map_err(|e| e.to_string())
 }
 
-/// The first convolution's filters.
+/// The first convolution's filters (`visualize`'s grid).
 pub(crate) fn filters<M: ImageClassifier>(model: &M) -> Result<Vec<u8>, String> {
-    let weights = model.first_filters();
-    let [o, i, kh, kw] = weights.dims();
-    let values = host_values(weights, "the first-layer filters").map_err(|e| format!("{e:#}"))?;
-    let caption = format!("first-layer filters: {o} x {i} x {kh} x {kw}");
-    filter_grid(&values, [o, i, kh, kw], &MapGrid::new(caption))
-        .and_then(|image| png_bytes(&image))
-        .map_err(|e| e.to_string())
+    let (image, _) = zoo_train::visualize::filters_grid(model).map_err(|e| format!("{e:#}"))?;
+    png_bytes(&image).map_err(|e| e.to_string())
 }

@@ -105,6 +105,13 @@ pub fn visualize<M: ImageClassifier, C>(
 }
 
 fn draw_filters<M: ImageClassifier>(model: &M, out: &Path) -> anyhow::Result<Figure> {
+    let (image, caption) = filters_grid(model)?;
+    save(out, "filters.png", image, caption)
+}
+
+/// The first convolution's filters as a grid (RGB cells for colour input, grey otherwise), with
+/// its caption: `visualize`'s filters.png and `serve`'s `/api/filters`.
+pub fn filters_grid<M: ImageClassifier>(model: &M) -> anyhow::Result<(image::RgbImage, String)> {
     let weights = model.first_filters();
     let [o, i, kh, kw] = weights.dims();
     let values = host_values(weights, "the first-layer filters")?;
@@ -115,7 +122,7 @@ fn draw_filters<M: ImageClassifier>(model: &M, out: &Path) -> anyhow::Result<Fig
     };
     let caption = format!("first-layer filters: {o} x {i} x {kh} x {kw} ({kind})");
     let image = filter_grid(&values, [o, i, kh, kw], &MapGrid::new(caption.clone()))?;
-    save(out, "filters.png", image, caption)
+    Ok((image, caption))
 }
 
 fn save(out: &Path, file: &str, image: image::RgbImage, caption: String) -> anyhow::Result<Figure> {

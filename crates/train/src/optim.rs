@@ -66,20 +66,3 @@ pub(crate) fn scheduler<C>(
     };
     scheduler.map_err(|e| anyhow::anyhow!("learning-rate schedule: {e}"))
 }
-
-/// The learning rate at the last step of each epoch, as the run's schedule will give it (a
-/// fresh scheduler stepped through the whole run; cheap: one call per step).
-pub(crate) fn epoch_learning_rates<C>(
-    config: &TrainConfig<C>,
-    steps_per_epoch: usize,
-) -> anyhow::Result<Vec<f64>> {
-    let mut schedule = scheduler(config, steps_per_epoch)?;
-    Ok((0..config.epochs)
-        .map(|_| {
-            (0..steps_per_epoch.max(1))
-                .map(|_| schedule.step().base())
-                .last()
-                .unwrap_or(f64::NAN)
-        })
-        .collect())
-}

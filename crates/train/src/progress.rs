@@ -1,18 +1,17 @@
 //! Progress on the terminal: Burn's TUI in a terminal; otherwise plain lines with epoch, loss,
 //! accuracy, images/s and time left, and one line per finished epoch.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use burn::train::logger::{EvaluationProgressLogger, MetricLogger, TrainingProgressLogger};
-use burn::train::metric::store::{EpochSummary, MetricsUpdate, Split};
-use burn::train::metric::{MetricDefinition, NumericEntry};
+use burn::train::logger::{EvaluationProgressLogger, TrainingProgressLogger};
+use burn::train::metric::MetricDefinition;
 use burn::train::renderer::{
     EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation,
     MetricsRendererTraining,
 };
 
-use crate::stats::{EpochRow, RunStats, StepSplit};
+use crate::metric_events::{MetricNames, SplitTotals};
+use crate::metrics_csv::EpochRow;
 
 /// Formats seconds as `1h02m`, `3m20s` or `45s`.
 pub fn human_duration(seconds: f64) -> String {
@@ -38,9 +37,11 @@ pub fn epoch_line(row: &EpochRow, epochs: usize) -> String {
     )
 }
 
-/// Plain progress lines for logs and pipes (no terminal).
+/// Plain progress lines for logs and pipes (no terminal): the running loss and accuracy of
+/// Burn's metric events, at most one line per interval.
 pub struct PlainRenderer {
-    stats: Arc<RunStats>,
+    names: MetricNames,
+    train: SplitTotals,
     epochs: usize,
     epoch: usize,
     split: String,
@@ -52,9 +53,10 @@ pub struct PlainRenderer {
 
 impl PlainRenderer {
     /// Prints at most one progress line per `every`.
-    pub fn new(stats: Arc<RunStats>, epochs: usize, every: Duration) -> Self {
+    pub fn new(epochs: usize, every: Duration) -> Self {
         Self {
-            stats,
+            names: MetricNames::default(),
+            train: SplitTotals::default(),
             epochs,
             epoch: 1,
             split: String::new(),
@@ -67,7 +69,12 @@ impl PlainRenderer {
 }
 
 impl MetricsRendererTraining for PlainRenderer {
-    fn update_train(&mut self, _state: MetricState) {}
+    fn update_train(&mut self, state: MetricState) {
+        if let MetricState::Numeric(entry, Some(value)) = state {
+            self.train.add(&self.names, &entry.metric_id, &value);
+        }
+    }
+
     fn update_valid(&mut self, _state: MetricState) {}
 }
 
@@ -96,6 +103,9 @@ impl TrainingProgressLogger for PlainRenderer {
         self.total = total_items;
         self.started = Instant::now();
         self.last_print = Instant::now();
+        if split == "train" {
+            self.train = SplitTotals::default();
+        }
     }
 
     fn update_split(&mut self, items_processed: usize) {
@@ -103,7 +113,6 @@ impl TrainingProgressLogger for PlainRenderer {
             return;
         }
         self.last_print = Instant::now();
-        let t = self.stats.totals(StepSplit::Train, self.epoch);
         let elapsed = self.started.elapsed().as_secs_f64();
         let rate = items_processed as f64 / elapsed.max(1e-9);
         let left = (self.total.saturating_sub(items_processed)) as f64 / rate.max(1e-9);
@@ -113,8 +122,8 @@ impl TrainingProgressLogger for PlainRenderer {
             self.epochs,
             100.0 * items_processed as f64 / self.total.max(1) as f64,
             self.total,
-            t.loss(),
-            100.0 * t.accuracy(),
+            self.train.loss(),
+            100.0 * self.train.accuracy(),
             rate,
             human_duration(left)
         );
@@ -139,55 +148,9 @@ impl EvaluationProgressLogger for PlainRenderer {
 
 impl MetricsRenderer for PlainRenderer {
     fn manual_close(&mut self) {}
-    fn register_metric(&mut self, _definition: MetricDefinition) {}
-}
 
-/// Writes `metrics.csv` at the end of each epoch and, without a terminal, prints the epoch's
-/// line. Registered after Burn's file logger, which answers the metric queries.
-pub struct EpochLogger {
-    stats: Arc<RunStats>,
-    epochs: usize,
-    print: bool,
-    epoch_started: Instant,
-}
-
-impl EpochLogger {
-    /// A logger for a run of `epochs`; `print` the epoch lines (no terminal).
-    pub fn new(stats: Arc<RunStats>, epochs: usize, print: bool) -> Self {
-        Self {
-            stats,
-            epochs,
-            print,
-            epoch_started: Instant::now(),
-        }
-    }
-}
-
-impl MetricLogger for EpochLogger {
-    fn log(&mut self, _update: MetricsUpdate, _epoch: usize, _split: &Split) {}
-
-    fn read_numeric(
-        &mut self,
-        _name: &str,
-        _epoch: usize,
-        _split: &Split,
-    ) -> Result<Vec<NumericEntry>, String> {
-        Err("the epoch logger keeps no metric history".into())
-    }
-
-    fn log_metric_definition(&mut self, _definition: MetricDefinition) {}
-
-    fn log_epoch_summary(&mut self, summary: EpochSummary) {
-        if summary.split != Split::Valid {
-            return;
-        }
-        let seconds = self.epoch_started.elapsed().as_secs_f64();
-        self.epoch_started = Instant::now();
-        match self.stats.finish_epoch(summary.epoch_number, seconds) {
-            Ok(row) if self.print => println!("{}", epoch_line(&row, self.epochs)),
-            Ok(_) => {}
-            Err(err) => eprintln!("warning: cannot write metrics.csv: {err}"),
-        }
+    fn register_metric(&mut self, definition: MetricDefinition) {
+        self.names.register(&definition);
     }
 }
 

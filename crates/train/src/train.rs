@@ -11,7 +11,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use burn::train::logger::FileMetricLogger;
 use burn::train::metric::store::{Aggregate, Direction, Split};
-use burn::train::metric::{AccuracyMetric, LossMetric};
+use burn::train::metric::{AccuracyMetric, LearningRateMetric};
 use burn::train::{
     ExecutionStrategy, Interrupter, Learner, MetricEarlyStoppingStrategy, MultiDeviceOptim,
     StoppingCondition, SupervisedTraining,
@@ -19,16 +19,16 @@ use burn::train::{
 
 use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, checkpoint_path, last_complete_epoch};
 use crate::config::{Strategy, TrainConfig};
-use crate::data::{
-    RunData, batches, device_steps, eval_loader, shuffled_for_devices, train_loader,
-};
+use crate::data::{RunData, device_steps, eval_loader, shuffled_for_devices, train_loader};
+use crate::epoch_rows::EpochRows;
 use crate::family::ModelFamily;
+use crate::guard::NonFiniteGuard;
+use crate::loss_metric::PerImageLoss;
 use crate::metrics_csv::read_metrics;
-use crate::optim::{epoch_learning_rates, optimizer, scheduler};
-use crate::progress::{EpochLogger, PlainRenderer};
+use crate::optim::{optimizer, scheduler};
+use crate::progress::PlainRenderer;
 use crate::resume::{check_checkpoint, truncate_metrics};
 use crate::signals::StopOnSignal;
-use crate::stats::RunStats;
 use crate::training_model::TrainingModel;
 
 /// The final weights of a run.
@@ -135,20 +135,14 @@ pub fn train<F: ModelFamily>(
         data.train.clone()
     };
     let (train_batches, optimizer_steps) = device_steps(train_set.size(), n, device_batch);
-    let valid_batches = batches(data.valid.size(), config.batch_size);
     let interrupter = Interrupter::new();
-    let stats = Arc::new(
-        RunStats::new(
-            train_batches,
-            valid_batches,
-            completed,
-            interrupter.clone(),
-            Some(metrics_csv.clone()),
-        )
-        .with_learning_rates(epoch_learning_rates(config, optimizer_steps)?),
-    );
+    let guard = Arc::new(NonFiniteGuard::new(
+        train_batches,
+        completed,
+        interrupter.clone(),
+    ));
     let model =
-        TrainingModel::new(start, Some(stats.clone())).with_gradient_scale(match config.strategy {
+        TrainingModel::new(start, Some(guard.clone())).with_gradient_scale(match config.strategy {
             // Burn's multi-device step sums the devices' gradients; ddp all-reduces a mean.
             Strategy::Multi | Strategy::Sharded => 1.0 / n as f32,
             Strategy::Ddp => 1.0,
@@ -161,14 +155,23 @@ pub fn train<F: ModelFamily>(
         train_loader(config, train_set, device_batch, &autodiff),
         eval_loader(config, data.valid.clone(), config.batch_size, device),
     )
-    .metrics((AccuracyMetric::new(), LossMetric::new()))
+    // The one source of every number of the run: metrics.csv, the progress lines, the best
+    // epoch, Burn's checkpoint keeping and early stopping all read these metrics' events.
+    .metrics((AccuracyMetric::new(), PerImageLoss::new()))
+    .metric_train_numeric(LearningRateMetric::new())
     .with_custom_checkpointers(
         checkpointer("model")?,
         checkpointer("optim")?,
         checkpointer("scheduler")?,
     )
     .with_metric_logger(FileMetricLogger::new(dir))
-    .with_metric_logger(EpochLogger::new(stats.clone(), config.epochs, !terminal))
+    .with_metric_logger(EpochRows::new(
+        metrics_csv.clone(),
+        config.epochs,
+        completed,
+        !terminal,
+        interrupter.clone(),
+    ))
     .with_interrupter(interrupter.clone())
     .num_epochs(config.epochs)
     .summary();
@@ -179,7 +182,7 @@ pub fn train<F: ModelFamily>(
     }
     if let Some(patience) = config.patience {
         training = training.early_stopping(MetricEarlyStoppingStrategy::new(
-            &LossMetric::new(),
+            &PerImageLoss::new(),
             Aggregate::Mean,
             Direction::Lowest,
             Split::Valid,
@@ -188,7 +191,6 @@ pub fn train<F: ModelFamily>(
     }
     if !terminal {
         training = training.renderer(Box::new(PlainRenderer::new(
-            stats.clone(),
             config.epochs,
             Duration::from_secs(15),
         )));
@@ -215,7 +217,7 @@ pub fn train<F: ModelFamily>(
         ),
         None => "no epoch finished, so no weights were saved".into(),
     };
-    if let Some(at) = stats.non_finite() {
+    if let Some(at) = guard.tripped() {
         bail!(
             "training stopped: the loss became NaN or infinite at epoch {} batch {}; {}. Lower the learning rate and resume or restart.",
             at.epoch,
@@ -251,6 +253,8 @@ pub fn train<F: ModelFamily>(
     } else {
         Vec::new()
     };
+    // Burn's checkpointing keeps the epoch of lowest validation loss by the same rule (the
+    // first strictly lowest finite value of the same metric).
     let best = rows
         .iter()
         .filter(|r| r.valid_loss.is_finite())

@@ -1,26 +1,27 @@
-//! The wrapper that makes any zoo model a Burn `Learner` model: cross-entropy on logits, the
-//! step statistics, and the non-finite-loss guard.
+//! The wrapper that makes any zoo model a Burn `Learner` model: cross-entropy on logits and
+//! the non-finite-loss guard (loss and accuracy are Burn's metrics, fed by the steps' outputs).
 
 use std::sync::Arc;
 
-use burn::module::Module;
+use burn::module::{Content, Module, ModuleDisplay};
 use burn::optim::GradientsParams;
 use burn::tensor::{Int, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use zoo_core::ImageClassifier;
 use zoo_datasets::ImageBatch;
 
-use crate::outputs::{cross_entropy, host_values};
-use crate::stats::{RunStats, StepSplit};
+use crate::guard::NonFiniteGuard;
+use crate::outputs::cross_entropy;
 
 /// A zoo model under training. Its record nests the model's under `model.`.
 #[derive(Module, Debug)]
+#[module(custom_display)]
 pub struct TrainingModel<M> {
     /// The model.
     pub model: M,
-    /// Where steps report loss and accuracy.
+    /// Stops the run at a non-finite training loss (none: no check).
     #[module(skip)]
-    pub stats: Option<Arc<RunStats>>,
+    pub guard: Option<Arc<NonFiniteGuard>>,
     /// What the loss is multiplied by before the backward pass: `1 / devices` under Burn's
     /// multi-device strategies, which sum the devices' gradients, so that N devices with B/N
     /// images each step as one device with B images does. 1 otherwise.
@@ -29,11 +30,11 @@ pub struct TrainingModel<M> {
 }
 
 impl<M: ImageClassifier> TrainingModel<M> {
-    /// Wraps `model`, reporting to `stats`.
-    pub fn new(model: M, stats: Option<Arc<RunStats>>) -> Self {
+    /// Wraps `model`; training steps are checked by `guard`.
+    pub fn new(model: M, guard: Option<Arc<NonFiniteGuard>>) -> Self {
         Self {
             model,
-            stats,
+            guard,
             gradient_scale: 1.0,
         }
     }
@@ -51,31 +52,12 @@ impl<M: ImageClassifier> TrainingModel<M> {
         let loss = cross_entropy(logits.clone(), targets.clone());
         ClassificationOutput::new(loss, logits, targets)
     }
+}
 
-    /// Reports a step; `false` when its loss is not finite.
-    fn report(&self, split: StepSplit, out: &ClassificationOutput) -> bool {
-        let Some(stats) = &self.stats else {
-            return true;
-        };
-        let items = out.targets.dims()[0];
-        // Loss and correct count read back together: one wait for the device per step.
-        let correct = out
-            .output
-            .clone()
-            .detach()
-            .argmax(1)
-            .squeeze_dim::<1>(1)
-            .equal(out.targets.clone())
-            .float()
-            .sum();
-        let both = Tensor::cat(vec![out.loss.clone().detach(), correct], 0);
-        // A device that cannot give back two numbers has failed: Burn's own metrics panic then.
-        let values = host_values(both, "the loss").unwrap_or_else(|e| panic!("{e}"));
-        let [loss, correct] = values[..] else {
-            panic!("the loss and correct count: {} values", values.len());
-        };
-        let (loss, correct) = (f64::from(loss), correct.round() as usize);
-        stats.record(split, items, loss, correct)
+/// Burn's learner summary shows the model alone, not the wrapper's settings.
+impl<M: Module + ModuleDisplay> ModuleDisplay for TrainingModel<M> {
+    fn custom_content(&self, content: Content) -> Option<Content> {
+        content.add("model", &self.model).optional()
     }
 }
 
@@ -85,7 +67,9 @@ impl<M: ImageClassifier> TrainStep for TrainingModel<M> {
 
     fn step(&self, batch: ImageBatch) -> TrainOutput<ClassificationOutput> {
         let out = self.classify(batch.images, batch.targets);
-        if !self.report(StepSplit::Train, &out) {
+        if let Some(guard) = &self.guard
+            && !guard.check(&out.loss)
+        {
             // A non-finite loss: no update, the run is being stopped.
             return TrainOutput {
                 grads: GradientsParams::new(),
@@ -106,8 +90,6 @@ impl<M: ImageClassifier> InferenceStep for TrainingModel<M> {
     type Output = ClassificationOutput;
 
     fn step(&self, batch: ImageBatch) -> ClassificationOutput {
-        let out = self.classify(batch.images, batch.targets);
-        self.report(StepSplit::Valid, &out);
-        out
+        self.classify(batch.images, batch.targets)
     }
 }

@@ -125,6 +125,9 @@ fn train_args(dir: &str, epochs: &str) -> Vec<String> {
         "0.2",
         "--seed",
         "3",
+        // A schedule whose rate differs every epoch: a resumed run must continue it.
+        "--schedule",
+        "cosine",
         // One loading thread: both runs see the same batches in the same order.
         "--workers",
         "0",
@@ -201,6 +204,11 @@ fn a_killed_run_resumes_and_matches_an_uninterrupted_one() {
             "validation loss did not keep improving: {b:?}"
         );
     }
+    // The learning rate of each epoch's last step (Burn's metric, as the optimiser used it):
+    // the resumed run continues the cosine schedule where the killed one stopped.
+    let rate = |rows: &[Vec<f64>]| rows.iter().map(|r| r[7]).collect::<Vec<_>>();
+    assert_eq!(rate(&b), rate(&a), "learning rates after resume");
+    assert!(rate(&b).windows(2).all(|w| w[1] < w[0]), "{:?}", rate(&b));
     assert!(killed.join("model-final.bpk").is_file());
 }
 

@@ -146,16 +146,16 @@ pub struct ServeArgs {
     pub weights: Weights,
     /// The address to listen on: 127.0.0.1 serves this machine only; 0.0.0.0 (or a network
     /// address) exposes the page to other machines.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(long, default_value_t = zoo_serve::DEFAULT_HOST)]
     pub host: std::net::IpAddr,
     /// The port (0: any free one; the printed URL names it).
     #[arg(long, default_value_t = zoo_serve::DEFAULT_PORT)]
     pub port: u16,
     /// The largest upload accepted, in MiB (larger ones are refused with 413).
-    #[arg(long, default_value_t = 10, value_parser = parse_positive)]
+    #[arg(long, default_value_t = zoo_serve::DEFAULT_MAX_UPLOAD_MIB, value_parser = parse_positive)]
     pub max_upload_mb: usize,
     /// Feature maps of recent analyses kept for the page, in MiB (the newest is always kept).
-    #[arg(long, default_value_t = 128, value_parser = parse_positive)]
+    #[arg(long, default_value_t = zoo_serve::DEFAULT_MAP_CACHE_MIB, value_parser = parse_positive)]
     pub map_cache_mb: usize,
 }
 

@@ -16,8 +16,8 @@ pub(crate) fn serve<F: ModelFamily>(
     let options = ServeOptions {
         host: args.host,
         port: args.port,
-        max_upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
-        map_cache_bytes: args.map_cache_mb.saturating_mul(1024 * 1024),
+        max_upload_bytes: args.max_upload_mb.saturating_mul(zoo_serve::MIB),
+        map_cache_bytes: args.map_cache_mb.saturating_mul(zoo_serve::MIB),
         ..ServeOptions::default()
     };
     zoo_serve::serve(served, &options)?;

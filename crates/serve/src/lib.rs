@@ -42,6 +42,8 @@ mod worker;
 pub use api::{AnalyzeResponse, LayerEntry, ModelInfo, PredictResponse, router};
 pub use error::{ApiError, ServeError};
 pub use model::ServedModel;
-pub use options::{DEFAULT_PORT, ServeOptions};
+pub use options::{
+    DEFAULT_HOST, DEFAULT_MAP_CACHE_MIB, DEFAULT_MAX_UPLOAD_MIB, DEFAULT_PORT, MIB, ServeOptions,
+};
 pub use server::serve;
 pub use upload::Upload;

@@ -2,8 +2,16 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+/// The address `serve` binds unless told otherwise: this machine only.
+pub const DEFAULT_HOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// The port `serve` listens on unless told otherwise (Gradio's, which Python users know).
 pub const DEFAULT_PORT: u16 = 7860;
+/// The largest upload accepted unless told otherwise, in MiB.
+pub const DEFAULT_MAX_UPLOAD_MIB: usize = 10;
+/// The feature maps kept unless told otherwise, in MiB (see [`ServeOptions::map_cache_bytes`]).
+pub const DEFAULT_MAP_CACHE_MIB: usize = 128;
+/// Bytes in a MiB.
+pub const MIB: usize = 1024 * 1024;
 
 /// Where the server listens and what it accepts.
 ///
@@ -34,10 +42,10 @@ pub struct ServeOptions {
 impl Default for ServeOptions {
     fn default() -> Self {
         Self {
-            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            host: DEFAULT_HOST,
             port: DEFAULT_PORT,
-            max_upload_bytes: 10 * 1024 * 1024,
-            map_cache_bytes: 128 * 1024 * 1024,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_MIB * MIB,
+            map_cache_bytes: DEFAULT_MAP_CACHE_MIB * MIB,
             max_shift: 4,
             concurrent_uploads: 16,
         }

@@ -173,7 +173,7 @@ fn train<F: ModelFamily>(args: TrainArgs<F::Args>, backend: Option<Backend>) -> 
                 // no directory behind; anything written stays.
                 remove_if_empty(&dir, lock);
             }
-            return Err(err);
+            return Err(err.into());
         }
     };
     println!(
@@ -217,8 +217,9 @@ pub(crate) fn new_run<F: ModelFamily>(
     zoo_train::run_dir::prepare_artifact_dir(&dir, false)?;
     let lock = RunLock::acquire(&dir)?;
     let folder_shape = [3, args.image_size, args.image_size];
-    let loaded =
-        load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape)).and_then(|loaded| {
+    let loaded = load_dataset(dataset, args.data_dir.as_deref(), Some(folder_shape))
+        .map_err(anyhow::Error::from)
+        .and_then(|loaded| {
             let config = new_config::<F>(args, dataset, &loaded)?;
             config.validate()?;
             Ok((config, loaded))

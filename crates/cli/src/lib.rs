@@ -55,9 +55,48 @@ pub fn run<F: ModelFamily>() -> ExitCode {
     match commands::execute::<F>(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-            eprintln!("error: {}", chain.join(": "));
+            eprintln!("error: {}", one_line(&err));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// An error and its causes as one line, `outer: cause: cause`, each cause once: errors that
+/// already write their cause into their own message (`<file>: <io error>`) and also return it
+/// as their `source` would otherwise repeat it.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = || std::io::Error::from(std::io::ErrorKind::IsADirectory);
+        // zoo-core's error writes its cause and returns it as the source.
+        let weights = zoo_core::WeightsError::Io {
+            path: "run/model-best.bpk".into(),
+            source: io(),
+        };
+        assert_eq!(
+            one_line(&anyhow::Error::new(weights)),
+            "run/model-best.bpk: is a directory"
+        );
+        // Context added around an error keeps both.
+        let err = anyhow::Error::new(io()).context("reading run/config.json");
+        assert_eq!(one_line(&err), "reading run/config.json: is a directory");
     }
 }

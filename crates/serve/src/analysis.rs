@@ -6,11 +6,15 @@ use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 use zoo_core::{ActivationTap, FeatureMapTap, ImageClassifier};
 use zoo_datasets::ImageItem;
+use zoo_train::TrainError;
 use zoo_train::outputs::host_values;
 use zoo_train::predict::class_probabilities;
 use zoo_train::probe::{cosine, shift_image};
 
 use crate::ServedModel;
+
+/// What the analyses return: their failures are reading values back from the device.
+type Result<T> = std::result::Result<T, TrainError>;
 
 /// A shift of the input in pixels: `dx` to the right, `dy` down, zero fill (as
 /// `probe translation` shifts, in the stored image before padding and normalisation).
@@ -112,12 +116,7 @@ impl<M: ImageClassifier> ServedModel<M> {
 
     /// The `k` most probable classes of decoded `pixels` (the stored shape) shifted by `shift`:
     /// `predict`'s path (one batch of one, softmax of the logits).
-    pub fn predict(
-        &self,
-        pixels: &[u8],
-        shift: Shift,
-        k: usize,
-    ) -> anyhow::Result<Vec<ClassProbability>> {
+    pub fn predict(&self, pixels: &[u8], shift: Shift, k: usize) -> Result<Vec<ClassProbability>> {
         let images = self
             .batcher
             .batch(vec![self.item(pixels, shift)], &self.device)
@@ -128,7 +127,7 @@ impl<M: ImageClassifier> ServedModel<M> {
 
     /// The top-5, feature maps and block similarities of decoded `pixels` shifted by `shift`:
     /// the shifted and the original image go through the model as one batch of two.
-    pub fn analyze(&self, pixels: &[u8], shift: Shift) -> anyhow::Result<Analysis> {
+    pub fn analyze(&self, pixels: &[u8], shift: Shift) -> Result<Analysis> {
         let mut items = vec![self.item(pixels, shift)];
         if !shift.is_zero() {
             items.push(self.item(pixels, Shift::default()));
@@ -150,7 +149,7 @@ impl<M: ImageClassifier> ServedModel<M> {
             .layers
             .into_iter()
             .map(|l| first_image(&l.output, &l.name, &l.kind))
-            .collect::<anyhow::Result<_>>()?;
+            .collect::<Result<_>>()?;
         let blocks = blocks
             .blocks
             .into_iter()
@@ -167,7 +166,7 @@ impl<M: ImageClassifier> ServedModel<M> {
                     cosine,
                 })
             })
-            .collect::<anyhow::Result<_>>()?;
+            .collect::<Result<_>>()?;
         Ok(Analysis {
             shift,
             top,
@@ -191,7 +190,7 @@ impl<M: ImageClassifier> ServedModel<M> {
 }
 
 /// The first image of a batch `[n, c, h, w]` on the host.
-fn first_image(batch: &Tensor<4>, name: &str, kind: &str) -> anyhow::Result<LayerMaps> {
+fn first_image(batch: &Tensor<4>, name: &str, kind: &str) -> Result<LayerMaps> {
     let [_, c, h, w] = batch.dims();
     Ok(LayerMaps {
         name: name.to_string(),

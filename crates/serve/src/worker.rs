@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use tokio::sync::{mpsc, oneshot};
 use zoo_core::ImageClassifier;
+use zoo_train::TrainError;
 
 use crate::analysis::{Analysis, ClassProbability, Shift};
 use crate::decode::decode_upload;
@@ -100,7 +101,7 @@ fn run<M: ImageClassifier>(
     task: &Task,
 ) -> Result<Answer, ApiError> {
     let pixels = decode_upload(upload, served.stored_shape)?;
-    let internal = |e: anyhow::Error| ApiError::internal(format!("{e:#}"));
+    let internal = |e: TrainError| ApiError::internal(e.to_string());
     Ok(match task {
         Task::Predict { k } => Answer::Top(served.predict(&pixels, shift, *k).map_err(internal)?),
         Task::Analyze => {

@@ -12,6 +12,7 @@ use zoo_core::ImageClassifier;
 use zoo_kernels::FusedAdamConfig;
 
 use crate::backend::Backend;
+use crate::error::{Result, TrainError};
 use crate::family::ModelFamily;
 use crate::outputs::cross_entropy;
 
@@ -124,7 +125,7 @@ pub fn bench_backend<F: ModelFamily>(
     backend: Backend,
     plan: &BenchPlan,
     kernels: bool,
-) -> anyhow::Result<BenchResult> {
+) -> Result<BenchResult> {
     zoo_kernels::with_kernels(kernels, || measure::<F>(config, backend, plan, kernels))
 }
 
@@ -133,9 +134,9 @@ fn measure<F: ModelFamily>(
     backend: Backend,
     plan: &BenchPlan,
     kernels: bool,
-) -> anyhow::Result<BenchResult> {
+) -> Result<BenchResult> {
     let device = backend.device();
-    crate::backend::probe(backend, &device).map_err(anyhow::Error::msg)?;
+    crate::backend::probe(backend, &device).map_err(TrainError::Backend)?;
     device.seed(0);
     zoo_kernels::seed(0);
     let num_classes = F::init(config, &device)?.num_classes();

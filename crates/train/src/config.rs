@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use zoo_datasets::{Augmentation, DatasetKind, Normalization};
+
+use crate::error::{Result, TrainError};
 
 /// The optimiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -113,95 +114,134 @@ fn one_device() -> Vec<usize> {
 }
 
 impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
-    /// Refuses values that would fail later, with one line each.
-    pub fn validate(&self) -> anyhow::Result<()> {
+    /// Refuses values that would fail later, with one line each
+    /// ([`TrainError::InvalidSetting`] naming the option).
+    pub fn validate(&self) -> Result<()> {
+        let refuse =
+            |option: &'static str, message: String| Err(TrainError::setting(option, message));
         if self.epochs == 0 {
-            bail!("--epochs must be at least 1");
+            return refuse("--epochs", "--epochs must be at least 1".into());
         }
         if self.batch_size == 0 {
-            bail!("--batch-size must be at least 1");
+            return refuse("--batch-size", "--batch-size must be at least 1".into());
         }
         if self.freeze_features && self.weights.is_none() {
-            bail!("--freeze-features needs --weights: frozen fresh features learn nothing");
+            return refuse(
+                "--freeze-features",
+                "--freeze-features needs --weights: frozen fresh features learn nothing".into(),
+            );
         }
         let n = self.devices.len();
         if n == 0 {
-            bail!("--devices must name at least one device");
+            return refuse(
+                "--devices",
+                "--devices must name at least one device".into(),
+            );
         }
         if !self.batch_size.is_multiple_of(n) {
-            bail!(
-                "--batch-size {} does not split evenly over {n} devices (the global batch is split, \
-                 each device takes batch-size / devices images)",
-                self.batch_size
+            return refuse(
+                "--batch-size",
+                format!(
+                    "--batch-size {} does not split evenly over {n} devices (the global batch is split, \
+                     each device takes batch-size / devices images)",
+                    self.batch_size
+                ),
             );
         }
         if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            bail!(
-                "--learning-rate must be in (0, 1], got {}",
-                self.learning_rate
+            return refuse(
+                "--learning-rate",
+                format!(
+                    "--learning-rate must be in (0, 1], got {}",
+                    self.learning_rate
+                ),
             );
         }
         if !(0.0..1.0).contains(&self.validation_split) {
-            bail!(
-                "--validation-split must be in [0, 1), got {}",
-                self.validation_split
+            return refuse(
+                "--validation-split",
+                format!(
+                    "--validation-split must be in [0, 1), got {}",
+                    self.validation_split
+                ),
             );
         }
         if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
-            bail!("--weight-decay must be >= 0, got {}", self.weight_decay);
+            return refuse(
+                "--weight-decay",
+                format!("--weight-decay must be >= 0, got {}", self.weight_decay),
+            );
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            bail!("--momentum must be in [0, 1), got {}", self.momentum);
+            return refuse(
+                "--momentum",
+                format!("--momentum must be in [0, 1), got {}", self.momentum),
+            );
         }
         if self.train_limit == Some(0) {
-            bail!("--train-limit must be at least 1");
+            return refuse("--train-limit", "--train-limit must be at least 1".into());
         }
         if self.classes.is_empty() {
-            bail!("the run has no class names");
+            return refuse("classes", "the run has no class names".into());
         }
         for (what, shape) in [("image", self.image_shape), ("input", self.input_shape)] {
             let [c, h, w] = shape;
             if !matches!(c, 1 | 3) || !(1..=MAX_SIDE).contains(&h) || !(1..=MAX_SIDE).contains(&w) {
-                bail!(
-                    "{what} shape {shape:?}: expected 1 or 3 channels and sides of 1 to {MAX_SIDE} pixels"
+                return refuse(
+                    "image_shape",
+                    format!(
+                        "{what} shape {shape:?}: expected 1 or 3 channels and sides of 1 to {MAX_SIDE} pixels"
+                    ),
                 );
             }
         }
         if let Some(aug) = &self.augmentation {
             let side = self.input_shape[1].min(self.input_shape[2]);
             if aug.crop_padding > side {
-                bail!(
-                    "augmentation crop padding {} exceeds the input's side ({side})",
-                    aug.crop_padding
+                return refuse(
+                    "augmentation",
+                    format!(
+                        "augmentation crop padding {} exceeds the input's side ({side})",
+                        aug.crop_padding
+                    ),
                 );
             }
         }
         if self.warmup_epochs >= self.epochs && self.schedule == Schedule::Cosine {
-            bail!(
-                "--warmup-epochs ({}) must be below --epochs ({})",
-                self.warmup_epochs,
-                self.epochs
+            return refuse(
+                "--warmup-epochs",
+                format!(
+                    "--warmup-epochs ({}) must be below --epochs ({})",
+                    self.warmup_epochs, self.epochs
+                ),
             );
         }
         Ok(())
     }
 
     /// Writes `config.json` into `dir` (atomically).
-    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+    pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join(CONFIG_FILE);
-        let json = serde_json::to_vec_pretty(self)?;
-        zoo_core::write_atomic(&path, &json).with_context(|| format!("writing {}", path.display()))
+        let json = serde_json::to_vec_pretty(self).map_err(|e| TrainError::RunConfig {
+            path: path.clone(),
+            problem: format!("cannot serialise the configuration: {e}"),
+        })?;
+        zoo_core::write_atomic(&path, &json)
+            .map_err(|e| TrainError::io(format!("writing {}", path.display()), e))
     }
 
     /// Reads `<dir>/config.json`, refusing a run of another model family or values that
     /// [`validate`](Self::validate) refuses.
-    pub fn load(dir: &Path, family: &str) -> anyhow::Result<Self> {
+    pub fn load(dir: &Path, family: &str) -> Result<Self> {
         let path = dir.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "{}: cannot read the run's configuration (is {} a run directory written by `train`?)",
-                path.display(),
-                dir.display()
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            TrainError::io(
+                format!(
+                    "{}: cannot read the run's configuration (is {} a run directory written by `train`?)",
+                    path.display(),
+                    dir.display()
+                ),
+                e,
             )
         })?;
         Self::parse(&path, &text, family)
@@ -209,21 +249,24 @@ impl<C: Serialize + serde::de::DeserializeOwned> TrainConfig<C> {
 
     /// Parses the text of a `config.json` (`path` names it in errors), as [`load`](Self::load)
     /// does.
-    pub fn parse(path: &Path, text: &str, family: &str) -> anyhow::Result<Self> {
-        let value: serde_json::Value = serde_json::from_str(text)
-            .with_context(|| format!("{}: not valid JSON", path.display()))?;
+    pub fn parse(path: &Path, text: &str, family: &str) -> Result<Self> {
+        let problem = |problem: String| TrainError::RunConfig {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| problem(format!("not valid JSON: {e}")))?;
         let found = value.get("family").and_then(|f| f.as_str()).unwrap_or("?");
         if found != family {
-            bail!(
-                "{}: this run trained a {found} model, not {family}",
-                path.display()
-            );
+            return Err(problem(format!(
+                "this run trained a {found} model, not {family}"
+            )));
         }
         let config: Self = serde_json::from_value(value)
-            .with_context(|| format!("{}: not a {family} run configuration", path.display()))?;
+            .map_err(|e| problem(format!("not a {family} run configuration: {e}")))?;
         config
             .validate()
-            .with_context(|| format!("{}: invalid run configuration", path.display()))?;
+            .map_err(|e| problem(format!("invalid run configuration: {e}")))?;
         Ok(config)
     }
 }
@@ -282,7 +325,7 @@ mod tests {
         serde_json::to_value(&config).unwrap()
     }
 
-    fn parse(value: &serde_json::Value) -> anyhow::Result<TrainConfig<serde_json::Value>> {
+    fn parse(value: &serde_json::Value) -> Result<TrainConfig<serde_json::Value>> {
         TrainConfig::parse(
             Path::new("run/config.json"),
             &value.to_string(),

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use zoo_viz::chart::curves::{EpochPoint, RunCurves, write_curves};
 
+use crate::error::{Result, TrainError};
 use crate::metrics_csv::{EpochRow, read_metrics};
 use crate::train::METRICS_CSV;
 
@@ -38,7 +38,7 @@ pub fn run_name(dir: &Path) -> String {
 }
 
 /// Redraws `<run>/curves.png` from `<run>/metrics.csv`.
-pub fn redraw(dir: &Path) -> anyhow::Result<PathBuf> {
+pub fn redraw(dir: &Path) -> Result<PathBuf> {
     let rows = read_metrics(&dir.join(METRICS_CSV))?;
     let path = dir.join(CURVES_PNG);
     write_curves(&[run_curves(&run_name(dir), &rows)], &path)?;
@@ -47,23 +47,23 @@ pub fn redraw(dir: &Path) -> anyhow::Result<PathBuf> {
 
 /// Overlays the curves of the runs in `dirs` (each must have a `metrics.csv` with at least
 /// one epoch) into the PNG file `out`.
-pub fn plot_runs(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
+pub fn plot_runs(dirs: &[PathBuf], out: &Path) -> Result<()> {
     let runs = dirs
         .iter()
         .map(|dir| {
             let csv = dir.join(METRICS_CSV);
             if !csv.is_file() {
-                anyhow::bail!(
-                    "{}: no {METRICS_CSV} (not a run directory, or no epoch finished yet)",
-                    dir.display()
-                );
+                return Err(TrainError::run_dir(
+                    dir,
+                    format!("no {METRICS_CSV} (not a run directory, or no epoch finished yet)"),
+                ));
             }
             let rows = read_metrics(&csv)?;
             if rows.is_empty() {
-                anyhow::bail!("{}: no epoch finished yet", csv.display());
+                return Err(TrainError::run_dir(&csv, "no epoch finished yet"));
             }
             Ok(run_curves(&run_name(dir), &rows))
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    write_curves(&runs, out).with_context(|| format!("drawing {}", out.display()))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(write_curves(&runs, out)?)
 }

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::tensor::Device;
 use zoo_datasets::{
@@ -10,6 +9,7 @@ use zoo_datasets::{
 };
 
 use crate::config::TrainConfig;
+use crate::error::Result;
 
 /// The splits of a run.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ pub fn load_dataset(
     dataset: DatasetKind,
     data_dir: Option<&std::path::Path>,
     folder_shape: Option<[usize; 3]>,
-) -> anyhow::Result<zoo_datasets::LoadedDataset> {
+) -> Result<zoo_datasets::LoadedDataset> {
     let options = LoadOptions {
         data_dir: data_dir.map(Into::into),
         download: true,
@@ -42,15 +42,13 @@ pub fn load_dataset(
 pub fn split_for_run<C>(
     loaded: zoo_datasets::LoadedDataset,
     config: &TrainConfig<C>,
-) -> anyhow::Result<RunData> {
+) -> Result<RunData> {
     let mut train = loaded.train;
     if let Some(n) = config.train_limit {
         train = train.take(n);
     }
     let (train, valid) = if config.validation_split > 0.0 {
-        train
-            .split_validation(config.validation_split, config.seed)
-            .context("splitting off the validation set")?
+        train.split_validation(config.validation_split, config.seed)?
     } else {
         (train, loaded.test.clone())
     };

@@ -8,6 +8,7 @@ use serde::Serialize;
 use zoo_core::ImageClassifier;
 use zoo_datasets::ImageBatch;
 
+use crate::error::{Result, TrainError};
 use crate::outputs::{cross_entropy, host_values};
 
 /// The result of an evaluation.
@@ -40,12 +41,15 @@ pub fn evaluate<M: ImageClassifier>(
     model: &M,
     loader: Arc<dyn DataLoader<ImageBatch>>,
     classes: &[String],
-) -> anyhow::Result<EvalReport> {
+) -> Result<EvalReport> {
     let n = classes.len();
     let mut confusion = vec![vec![0usize; n]; n];
     let (mut examples, mut top1, mut top5, mut loss_sum) = (0usize, 0usize, 0usize, 0f64);
     for batch in loader.iter() {
-        let batch = batch.map_err(|e| anyhow::anyhow!("reading the evaluation data: {e}"))?;
+        let batch = batch.map_err(|e| TrainError::DataLoader {
+            what: "the evaluation data",
+            error: e.to_string(),
+        })?;
         let logits = model.forward(batch.images);
         let size = batch.targets.dims()[0];
         let loss = cross_entropy(logits.clone(), batch.targets.clone());
@@ -56,7 +60,10 @@ pub fn evaluate<M: ImageClassifier>(
             .into_data()
             .convert::<i64>()
             .try_into_vec::<i64>()
-            .map_err(|e| anyhow::anyhow!("reading labels: {e:?}"))?;
+            .map_err(|e| TrainError::DeviceRead {
+                what: "labels".into(),
+                error: format!("{e:?}"),
+            })?;
         for (row, &target) in values.chunks_exact(n).zip(&targets) {
             let ranked = top_k(row, 5);
             let target = target as usize;

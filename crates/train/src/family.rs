@@ -8,6 +8,8 @@ use serde::de::DeserializeOwned;
 use zoo_core::{ConfigError, ImageClassifier, ModelConfig, ModelSummary};
 use zoo_datasets::DatasetKind;
 
+use crate::error::{Result, TrainError};
+
 /// The data a model is built for: input shape and number of classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DataSpec {
@@ -83,20 +85,23 @@ pub trait ModelFamily: 'static {
         model: Self::Model,
         config: &Self::Config,
         path: &Path,
-    ) -> anyhow::Result<Self::Model> {
+    ) -> Result<Self::Model> {
         let _ = (model, config);
-        anyhow::bail!(
+        Err(TrainError::Unsupported(format!(
             "{}: {} cannot import weights from other frameworks",
             path.display(),
             Self::NAME
-        )
+        )))
     }
 
     /// Published weights for `predict --pretrained SPEC` (`vgg16`, or `vgg16=FILE` for a copy
     /// on disk): the model with them, its class names and a line describing them.
-    fn published(spec: &str, device: &Device) -> anyhow::Result<Published<Self::Model>> {
+    fn published(spec: &str, device: &Device) -> Result<Published<Self::Model>> {
         let _ = device;
-        anyhow::bail!("{} has no published weights (asked for {spec})", Self::NAME)
+        Err(TrainError::Unsupported(format!(
+            "{} has no published weights (asked for {spec})",
+            Self::NAME
+        )))
     }
 
     /// The model with its convolutional features frozen (no gradients): `train
@@ -106,9 +111,13 @@ pub trait ModelFamily: 'static {
     }
 
     /// Writes the model's weights to `path` in the source framework's layout (`export`).
-    fn export_weights(model: &Self::Model, path: &Path) -> anyhow::Result<()> {
+    fn export_weights(model: &Self::Model, path: &Path) -> Result<()> {
         let _ = model;
-        anyhow::bail!("{}: {} cannot export weights", path.display(), Self::NAME)
+        Err(TrainError::Unsupported(format!(
+            "{}: {} cannot export weights",
+            path.display(),
+            Self::NAME
+        )))
     }
 
     /// `summary --lecture`: the model's summary beside what the lecture's code comments say,

@@ -17,6 +17,7 @@ pub mod config;
 pub mod curves;
 pub mod data;
 pub mod epoch_rows;
+pub mod error;
 pub mod eval;
 pub mod family;
 pub mod guard;
@@ -38,6 +39,7 @@ pub mod visualize;
 
 pub use backend::Backend;
 pub use config::{OptimizerKind, Schedule, TrainConfig};
+pub use error::TrainError;
 pub use eval::{EvalReport, evaluate};
 pub use family::{DataSpec, ModelFamily, Published};
 pub use predict::{Prediction, predict};

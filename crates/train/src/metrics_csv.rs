@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, TrainError};
 
 /// One row of `metrics.csv`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -33,51 +34,68 @@ fn unknown() -> f64 {
 }
 
 /// Appends `row` to the file at `path` (with the header when the file is new) and syncs it.
-pub fn append_row(path: &Path, row: &EpochRow) -> anyhow::Result<()> {
+pub fn append_row(path: &Path, row: &EpochRow) -> Result<()> {
     let new = !path.exists();
+    let writing = || format!("writing {}", path.display());
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
+        .map_err(|e| TrainError::io(format!("opening {}", path.display()), e))?;
     let mut writer = csv::WriterBuilder::new()
         .has_headers(new)
         .from_writer(&file);
     writer
         .serialize(row)
         .and_then(|()| writer.flush().map_err(csv::Error::from))
-        .with_context(|| format!("writing {}", path.display()))?;
+        .map_err(|error| TrainError::Csv {
+            context: writing(),
+            error,
+        })?;
     drop(writer);
-    file.sync_data()
-        .with_context(|| format!("writing {}", path.display()))
+    file.sync_data().map_err(|e| TrainError::io(writing(), e))
 }
 
 /// Replaces the file at `path` with `rows`, atomically.
-pub fn write_rows(path: &Path, rows: &[EpochRow]) -> anyhow::Result<()> {
+pub fn write_rows(path: &Path, rows: &[EpochRow]) -> Result<()> {
+    let writing = || format!("writing {}", path.display());
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
-        writer.serialize(row)?;
+        writer.serialize(row).map_err(|error| TrainError::Csv {
+            context: writing(),
+            error,
+        })?;
     }
-    let bytes = writer.into_inner().context("buffering metrics")?;
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| TrainError::io(writing(), e.into_error()))?;
     // A file without rows keeps its header.
     let bytes = if rows.is_empty() {
         HEADER.as_bytes().to_vec()
     } else {
         bytes
     };
-    zoo_core::write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))
+    zoo_core::write_atomic(path, &bytes).map_err(|e| TrainError::io(writing(), e))
 }
 
 /// The header line, as `csv` writes it from [`EpochRow`]'s fields.
 const HEADER: &str = "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,train_images_per_second,seconds,learning_rate\n";
 
 /// Reads the rows of the file at `path`.
-pub fn read_metrics(path: &Path) -> anyhow::Result<Vec<EpochRow>> {
+pub fn read_metrics(path: &Path) -> Result<Vec<EpochRow>> {
     csv::Reader::from_path(path)
-        .with_context(|| format!("reading {}", path.display()))?
+        .map_err(|error| TrainError::Csv {
+            context: format!("reading {}", path.display()),
+            error,
+        })?
         .deserialize()
         .enumerate()
-        .map(|(i, row)| row.with_context(|| format!("{}: bad row {}", path.display(), i + 1)))
+        .map(|(i, row)| {
+            row.map_err(|error| TrainError::Csv {
+                context: format!("{}: bad row {}", path.display(), i + 1),
+                error,
+            })
+        })
         .collect()
 }
 

@@ -12,6 +12,7 @@ use burn::optim::{ModuleOptimizer, SgdConfig};
 use zoo_kernels::FusedAdamConfig;
 
 use crate::config::{OptimizerKind, Schedule, TrainConfig};
+use crate::error::{Result, TrainError};
 
 pub(crate) fn optimizer<C>(config: &TrainConfig<C>) -> ModuleOptimizer {
     let decay =
@@ -37,7 +38,7 @@ pub(crate) fn optimizer<C>(config: &TrainConfig<C>) -> ModuleOptimizer {
 pub(crate) fn scheduler<C>(
     config: &TrainConfig<C>,
     steps_per_epoch: usize,
-) -> anyhow::Result<ModuleLrScheduler> {
+) -> Result<ModuleLrScheduler> {
     let lr = config.learning_rate;
     let total = config.epochs * steps_per_epoch;
     let scheduler = match config.schedule {
@@ -64,5 +65,5 @@ pub(crate) fn scheduler<C>(
             .init()
         }
     };
-    scheduler.map_err(|e| anyhow::anyhow!("learning-rate schedule: {e}"))
+    scheduler.map_err(|e| TrainError::Schedule(e.to_string()))
 }

@@ -4,6 +4,8 @@
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
 
+use crate::error::{Result, TrainError};
+
 /// The mean cross-entropy of `logits` `[batch, classes]` against class indices `[batch]`, as
 /// training, evaluation and Keras' `sparse_categorical_crossentropy(from_logits=True)` compute
 /// it.
@@ -15,10 +17,13 @@ pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
 
 /// The values of a tensor (scores `[batch, classes]`, feature maps) on the host, row-major
 /// (one sync); `what` names them in the error.
-pub fn host_values<const D: usize>(values: Tensor<D>, what: &str) -> anyhow::Result<Vec<f32>> {
+pub fn host_values<const D: usize>(values: Tensor<D>, what: &str) -> Result<Vec<f32>> {
     values
         .into_data()
         .convert::<f32>()
         .try_into_vec::<f32>()
-        .map_err(|e| anyhow::anyhow!("reading {what}: {e:?}"))
+        .map_err(|e| TrainError::DeviceRead {
+            what: what.to_string(),
+            error: format!("{e:?}"),
+        })
 }

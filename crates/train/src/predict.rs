@@ -11,6 +11,7 @@ use zoo_datasets::{ImageBatcher, ImageItem};
 
 use crate::config::TrainConfig;
 use crate::data::batcher;
+use crate::error::{Result, TrainError};
 use crate::eval::top_k;
 use crate::outputs::host_values;
 
@@ -34,7 +35,7 @@ pub fn predict<M: ImageClassifier, C>(
     paths: &[PathBuf],
     k: usize,
     device: &Device,
-) -> anyhow::Result<Vec<Prediction>> {
+) -> Result<Vec<Prediction>> {
     let batcher = batcher(config);
     in_batches(paths, |chunk| {
         let images = batcher
@@ -53,7 +54,7 @@ pub fn predict_imagenet<M: ImageClassifier>(
     paths: &[PathBuf],
     k: usize,
     device: &Device,
-) -> anyhow::Result<Vec<Prediction>> {
+) -> Result<Vec<Prediction>> {
     use zoo_datasets::imagenet;
     let side = imagenet::CROP as usize;
     let batcher = ImageBatcher::new([3, side, side], imagenet::normalization());
@@ -83,8 +84,8 @@ pub fn predict_imagenet<M: ImageClassifier>(
 /// `predict_chunk` over `paths` in chunks of [`PREDICT_BATCH`], the predictions in order.
 fn in_batches(
     paths: &[PathBuf],
-    mut predict_chunk: impl FnMut(&[PathBuf]) -> anyhow::Result<Vec<Prediction>>,
-) -> anyhow::Result<Vec<Prediction>> {
+    mut predict_chunk: impl FnMut(&[PathBuf]) -> Result<Vec<Prediction>>,
+) -> Result<Vec<Prediction>> {
     let mut predictions = Vec::with_capacity(paths.len());
     for chunk in paths.chunks(PREDICT_BATCH) {
         predictions.extend(predict_chunk(chunk)?);
@@ -99,7 +100,7 @@ fn top_predictions<M: ImageClassifier>(
     classes: &[String],
     paths: &[PathBuf],
     k: usize,
-) -> anyhow::Result<Vec<Prediction>> {
+) -> Result<Vec<Prediction>> {
     let values = class_probabilities(model.forward(images), classes.len())?;
     Ok(paths
         .iter()
@@ -113,15 +114,11 @@ fn top_predictions<M: ImageClassifier>(
 
 /// The softmax of `logits` `[n, classes]` on the host, row by row; an error unless the model
 /// has one output per class name.
-pub fn class_probabilities(
-    logits: burn::tensor::Tensor<2>,
-    classes: usize,
-) -> anyhow::Result<Vec<f32>> {
-    anyhow::ensure!(
-        logits.dims()[1] == classes,
-        "the model has {} outputs, its class list {classes} names",
-        logits.dims()[1]
-    );
+pub fn class_probabilities(logits: burn::tensor::Tensor<2>, classes: usize) -> Result<Vec<f32>> {
+    let outputs = logits.dims()[1];
+    if outputs != classes {
+        return Err(TrainError::ClassCount { outputs, classes });
+    }
     host_values(softmax(logits, 1), "probabilities")
 }
 

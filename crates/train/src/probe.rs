@@ -15,6 +15,7 @@ use zoo_datasets::{ImageItem, ImageSet};
 
 use crate::config::TrainConfig;
 use crate::data::batcher;
+use crate::error::{Result, TrainError};
 use crate::outputs::host_values;
 
 /// The 8 directions `(dx, dy)`: right, down-right, down, ... (x to the right, y down).
@@ -119,7 +120,7 @@ fn run_pass<M: ImageClassifier>(
     batcher: &zoo_datasets::ImageBatcher,
     items: Vec<ImageItem>,
     device: &Device,
-) -> anyhow::Result<Pass> {
+) -> Result<Pass> {
     let images = batcher.batch(items, device).images;
     let mut tap = ActivationTap::default();
     let logits = model.forward_tapped(images, &mut tap);
@@ -150,12 +151,12 @@ pub fn probe_translation<M: ImageClassifier, C>(
     label: &str,
     options: TranslationOptions,
     device: &Device,
-) -> anyhow::Result<TranslationReport> {
+) -> Result<TranslationReport> {
     let started = Instant::now();
     let batcher = batcher(config);
     let n = test.size();
     if n == 0 {
-        anyhow::bail!("no test images to probe");
+        return Err(TrainError::Empty("no test images to probe"));
     }
     let shape = test.shape();
     // (shift, direction) pairs, the unshifted images first.

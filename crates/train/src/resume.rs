@@ -3,17 +3,17 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
 use burn::tensor::Device;
 
 use crate::checkpoint::checkpoint_path;
 use crate::config::TrainConfig;
+use crate::error::{Result, TrainError};
 use crate::family::ModelFamily;
 use crate::metrics_csv::{EpochRow, read_metrics, write_rows};
 use crate::training_model::TrainingModel;
 
 /// Keeps the rows of `metrics.csv` up to `epoch` (a resumed run redoes the later ones).
-pub(crate) fn truncate_metrics(path: &Path, epoch: usize) -> anyhow::Result<()> {
+pub(crate) fn truncate_metrics(path: &Path, epoch: usize) -> Result<()> {
     if !path.exists() {
         return Ok(());
     }
@@ -32,14 +32,17 @@ pub(crate) fn check_checkpoint<F: ModelFamily>(
     dir: &Path,
     epoch: usize,
     device: &Device,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let path = checkpoint_path(dir, "model", epoch);
     let model = TrainingModel::new(F::init(&config.model, device)?, None);
-    zoo_core::load_weights(model, &path)
-        .map_err(|e| anyhow::anyhow!("cannot resume from the checkpoint of epoch {epoch}: {e}"))?;
+    zoo_core::load_weights(model, &path).map_err(|e| TrainError::Checkpoint {
+        path: path.clone(),
+        problem: format!("cannot resume from the checkpoint of epoch {epoch}: {e}"),
+    })?;
     for name in ["optim", "scheduler"] {
         let path = checkpoint_path(dir, name, epoch);
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| TrainError::io(format!("reading {}", path.display()), e))?;
         let bytes = burn::tensor::Bytes::from_bytes_vec(bytes);
         let ok = if name == "optim" {
             burn::optim::OptimizerRecord::from_bytes(bytes).is_ok()
@@ -47,7 +50,10 @@ pub(crate) fn check_checkpoint<F: ModelFamily>(
             burn::lr_scheduler::LrSchedulerRecord::from_bytes(bytes).is_ok()
         };
         if !ok {
-            bail!("{}: corrupt checkpoint", path.display());
+            return Err(TrainError::Checkpoint {
+                path,
+                problem: "corrupt checkpoint".into(),
+            });
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use crate::error::{Result, TrainError};
 
 /// The lock file's name inside a run directory. It holds the writer's process id.
 pub const LOCK_FILE: &str = ".lock";
@@ -20,7 +20,7 @@ pub struct RunLock {
 impl RunLock {
     /// Takes run directory `dir` for this process, or fails with one line naming the process
     /// that holds it.
-    pub fn acquire(dir: &Path) -> anyhow::Result<Self> {
+    pub fn acquire(dir: &Path) -> Result<Self> {
         let path = dir.join(LOCK_FILE);
         let mut file = OpenOptions::new()
             .read(true)
@@ -28,7 +28,12 @@ impl RunLock {
             .create(true)
             .truncate(false)
             .open(&path)
-            .with_context(|| format!("{}: cannot open the run's lock file", path.display()))?;
+            .map_err(|e| {
+                TrainError::io(
+                    format!("{}: cannot open the run's lock file", path.display()),
+                    e,
+                )
+            })?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -38,20 +43,23 @@ impl RunLock {
                     "" => "a process".to_string(),
                     pid => format!("process {pid}"),
                 };
-                bail!(
-                    "{}: {owner} is training into this run; wait for it to finish or stop it first",
-                    dir.display()
-                );
+                return Err(TrainError::Locked {
+                    dir: dir.to_path_buf(),
+                    owner,
+                });
             }
             Err(TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("{}: cannot lock", path.display()));
+                return Err(TrainError::io(
+                    format!("{}: cannot lock", path.display()),
+                    e,
+                ));
             }
         }
         file.set_len(0)
             .and_then(|()| file.rewind())
             .and_then(|()| write!(file, "{}", std::process::id()))
             .and_then(|()| file.flush())
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+            .map_err(|e| TrainError::io(format!("{}: cannot write", path.display()), e))?;
         Ok(Self { _file: file })
     }
 }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
 use burn::module::Module;
 use burn::tensor::Device;
 use burn::train::logger::FileMetricLogger;
@@ -21,6 +20,7 @@ use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, checkpoint_path, las
 use crate::config::{Strategy, TrainConfig};
 use crate::data::{RunData, device_steps, eval_loader, shuffled_for_devices, train_loader};
 use crate::epoch_rows::EpochRows;
+use crate::error::{Result, TrainError};
 use crate::family::ModelFamily;
 use crate::guard::NonFiniteGuard;
 use crate::loss_metric::PerImageLoss;
@@ -59,7 +59,7 @@ fn start_model<F: ModelFamily>(
     config: &TrainConfig<F::Config>,
     device: &Device,
     completed: usize,
-) -> anyhow::Result<F::Model> {
+) -> Result<F::Model> {
     let mut model = F::init(&config.model, device)?;
     if completed == 0
         && let Some(path) = &config.weights
@@ -89,18 +89,18 @@ pub fn train<F: ModelFamily>(
     dir: &Path,
     devices: &[Device],
     resume: bool,
-) -> anyhow::Result<TrainReport> {
+) -> Result<TrainReport> {
     let started = Instant::now();
     config.validate()?;
     let Some(device) = devices.first() else {
-        bail!("no device to train on");
+        return Err(TrainError::Devices("no device to train on".into()));
     };
     if devices.len() != config.devices.len() {
-        bail!(
+        return Err(TrainError::Devices(format!(
             "the run names {} devices, {} were given",
             config.devices.len(),
             devices.len()
-        );
+        )));
     }
     let n = devices.len();
     let checkpoints = dir.join(CHECKPOINT_DIR);
@@ -149,7 +149,10 @@ pub fn train<F: ModelFamily>(
         });
 
     let terminal = std::io::stdout().is_terminal();
-    let checkpointer = |name: &str| AtomicCheckpointer::new(&checkpoints, name);
+    let checkpointer = |name: &str| {
+        AtomicCheckpointer::new(&checkpoints, name)
+            .map_err(|e| TrainError::io(format!("creating {}", checkpoints.display()), e))
+    };
     let mut training = SupervisedTraining::new(
         dir,
         train_loader(config, train_set, device_batch, &autodiff),
@@ -206,7 +209,7 @@ pub fn train<F: ModelFamily>(
         scheduler(config, optimizer_steps)?,
     );
     let signals = StopOnSignal::install(interrupter.clone())
-        .context("cannot watch for Ctrl-C and SIGTERM")?;
+        .map_err(|e| TrainError::io("cannot watch for Ctrl-C and SIGTERM", e))?;
     let result = training.launch(learner);
     drop(signals);
 
@@ -218,32 +221,33 @@ pub fn train<F: ModelFamily>(
         None => "no epoch finished, so no weights were saved".into(),
     };
     if let Some(at) = guard.tripped() {
-        bail!(
-            "training stopped: the loss became NaN or infinite at epoch {} batch {}; {}. Lower the learning rate and resume or restart.",
-            at.epoch,
-            at.batch,
-            kept()
-        );
+        return Err(TrainError::NonFiniteLoss {
+            epoch: at.epoch,
+            batch: at.batch,
+            kept: kept(),
+        });
     }
     if let Some(error) = &result.error {
         // Burn's metric logger recreates its log folders, so look for the run's own file.
         if !dir.join(crate::config::CONFIG_FILE).is_file() {
-            bail!(
-                "training stopped: {} was removed while training; nothing of the run is left ({error})",
-                dir.display()
-            );
+            return Err(TrainError::RunRemoved {
+                dir: dir.to_path_buf(),
+                reason: error.to_string(),
+            });
         }
-        bail!(
-            "training stopped: {error}; {}. Fix the cause, then continue with --resume.",
-            kept()
-        );
+        return Err(TrainError::Stopped {
+            reason: error.to_string(),
+            kept: kept(),
+        });
     }
     if let Some(interrupted) = &result.interrupted {
-        bail!(
-            "training interrupted ({}); {}. Continue with --resume.",
-            interrupted.reason.as_deref().unwrap_or("stopped"),
-            kept()
-        );
+        return Err(TrainError::Interrupted {
+            reason: interrupted
+                .reason
+                .clone()
+                .unwrap_or_else(|| "stopped".into()),
+            kept: kept(),
+        });
     }
 
     let trained = result.model.model;
@@ -269,7 +273,9 @@ pub fn train<F: ModelFamily>(
             Some(epoch)
         }
         _ => {
-            std::fs::copy(dir.join(MODEL_FINAL), dir.join(MODEL_BEST))?;
+            std::fs::copy(dir.join(MODEL_FINAL), dir.join(MODEL_BEST)).map_err(|e| {
+                TrainError::io(format!("writing {}", dir.join(MODEL_BEST).display()), e)
+            })?;
             rows.last().map(|r| r.epoch)
         }
     };
@@ -284,20 +290,17 @@ pub fn train<F: ModelFamily>(
 
 /// Refuses a strategy this build cannot run on `devices` devices: ddp needs the `cuda`
 /// feature (Burn 0.22.1 all-reduces on NCCL only).
-pub fn check_strategy(strategy: Strategy, devices: usize) -> anyhow::Result<()> {
+pub fn check_strategy(strategy: Strategy, devices: usize) -> Result<()> {
     if strategy == Strategy::Ddp && devices > 1 && !cfg!(feature = "cuda") {
-        bail!(
-            "--strategy ddp needs CUDA (Burn 0.22.1 all-reduces on NCCL only): build with --features cuda and pass --backend cuda, or use --strategy multi"
-        );
+        return Err(TrainError::Devices(
+            "--strategy ddp needs CUDA (Burn 0.22.1 all-reduces on NCCL only): build with --features cuda and pass --backend cuda, or use --strategy multi".into(),
+        ));
     }
     Ok(())
 }
 
 /// Burn's execution strategy for several devices.
-fn execution_strategy(
-    strategy: Strategy,
-    devices: Vec<Device>,
-) -> anyhow::Result<ExecutionStrategy> {
+fn execution_strategy(strategy: Strategy, devices: Vec<Device>) -> Result<ExecutionStrategy> {
     check_strategy(strategy, devices.len())?;
     match strategy {
         Strategy::Multi => Ok(ExecutionStrategy::multi(
@@ -326,16 +329,18 @@ pub fn load_run_model<F: ModelFamily>(
     dir: &Path,
     file: &str,
     device: &Device,
-) -> anyhow::Result<F::Model> {
+) -> Result<F::Model> {
     let path = dir.join(file);
     let model = F::init(&config.model, device)?;
     if zoo_core::ImageClassifier::num_classes(&model) != config.classes.len() {
-        anyhow::bail!(
-            "{}: the run names {} classes, its model predicts {}",
-            dir.join(crate::config::CONFIG_FILE).display(),
-            config.classes.len(),
-            zoo_core::ImageClassifier::num_classes(&model)
-        );
+        return Err(TrainError::RunConfig {
+            path: dir.join(crate::config::CONFIG_FILE),
+            problem: format!(
+                "the run names {} classes, its model predicts {}",
+                config.classes.len(),
+                zoo_core::ImageClassifier::num_classes(&model)
+            ),
+        });
     }
     let model = zoo_core::load_weights(model, &path)?;
     Ok(model.valid())

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use burn::data::dataloader::batcher::Batcher;
 use burn::tensor::Device;
 use zoo_core::ImageClassifier;
@@ -14,6 +13,7 @@ use zoo_viz::page::{Figure, InputSection, render};
 
 use crate::config::TrainConfig;
 use crate::data::batcher;
+use crate::error::{Result, TrainError};
 use crate::outputs::host_values;
 use crate::predict::{class_probabilities, top_classes};
 
@@ -50,9 +50,10 @@ pub fn visualize<M: ImageClassifier, C>(
     inputs: &[VisualInput],
     options: &VisualizeOptions,
     device: &Device,
-) -> anyhow::Result<PathBuf> {
+) -> Result<PathBuf> {
     let out = &options.out;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| TrainError::io(format!("creating {}", out.display()), e))?;
     let filters = draw_filters(model, out)?;
     let batcher = batcher(config);
     let mut sections = Vec::new();
@@ -100,18 +101,18 @@ pub fn visualize<M: ImageClassifier, C>(
     let page = out.join("index.html");
     let title = format!("{}: feature maps", model.name());
     zoo_core::write_atomic(&page, render(&title, &filters, &sections).as_bytes())
-        .with_context(|| format!("writing {}", page.display()))?;
+        .map_err(|e| TrainError::io(format!("writing {}", page.display()), e))?;
     Ok(page)
 }
 
-fn draw_filters<M: ImageClassifier>(model: &M, out: &Path) -> anyhow::Result<Figure> {
+fn draw_filters<M: ImageClassifier>(model: &M, out: &Path) -> Result<Figure> {
     let (image, caption) = filters_grid(model)?;
     save(out, "filters.png", image, caption)
 }
 
 /// The first convolution's filters as a grid (RGB cells for colour input, grey otherwise), with
 /// its caption: `visualize`'s filters.png and `serve`'s `/api/filters`.
-pub fn filters_grid<M: ImageClassifier>(model: &M) -> anyhow::Result<(image::RgbImage, String)> {
+pub fn filters_grid<M: ImageClassifier>(model: &M) -> Result<(image::RgbImage, String)> {
     let weights = model.first_filters();
     let [o, i, kh, kw] = weights.dims();
     let values = host_values(weights, "the first-layer filters")?;
@@ -125,7 +126,7 @@ pub fn filters_grid<M: ImageClassifier>(model: &M) -> anyhow::Result<(image::Rgb
     Ok((image, caption))
 }
 
-fn save(out: &Path, file: &str, image: image::RgbImage, caption: String) -> anyhow::Result<Figure> {
+fn save(out: &Path, file: &str, image: image::RgbImage, caption: String) -> Result<Figure> {
     zoo_viz::save_png(&image, &out.join(file))?;
     Ok(Figure {
         file: file.to_string(),

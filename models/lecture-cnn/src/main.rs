@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use lecture_cnn::{ConfigError, Conv3Padding, LectureCnn, LectureCnnConfig, ModelSummary, Pooling};
 use zoo_cli::zoo_datasets::DatasetKind;
-use zoo_cli::zoo_train::{DataSpec, ModelFamily};
+use zoo_cli::zoo_train::{DataSpec, ModelFamily, TrainError};
 
 /// The lecture CNN's own options.
 #[derive(Debug, Clone, clap::Args)]
@@ -77,8 +77,9 @@ impl ModelFamily for Lecture {
         model: LectureCnn,
         _config: &LectureCnnConfig,
         path: &Path,
-    ) -> zoo_cli::anyhow::Result<LectureCnn> {
-        let (model, fresh) = lecture_cnn::pretrained::load_pytorch_features(model, path)?;
+    ) -> Result<LectureCnn, TrainError> {
+        let (model, fresh) = lecture_cnn::pretrained::load_pytorch_features(model, path)
+            .map_err(TrainError::family)?;
         zoo_cli::report_import(path, &fresh);
         Ok(model)
     }
@@ -87,8 +88,8 @@ impl ModelFamily for Lecture {
         model.freeze_features()
     }
 
-    fn export_weights(model: &LectureCnn, path: &Path) -> zoo_cli::anyhow::Result<()> {
-        Ok(lecture_cnn::pretrained::save_pytorch(model, path)?)
+    fn export_weights(model: &LectureCnn, path: &Path) -> Result<(), TrainError> {
+        lecture_cnn::pretrained::save_pytorch(model, path).map_err(TrainError::family)
     }
 
     fn lecture_table(summary: &ModelSummary) -> Option<String> {

@@ -9,7 +9,7 @@ use zoo_cli::zoo_datasets::download::Checksum;
 use burn::tensor::Device;
 use vgg16::{ConfigError, Vgg, VggArch, VggConfig, VggHead};
 use zoo_cli::zoo_datasets::DatasetKind;
-use zoo_cli::zoo_train::{DataSpec, ModelFamily, Published};
+use zoo_cli::zoo_train::{DataSpec, ModelFamily, Published, TrainError};
 
 /// VGG's own options.
 #[derive(Debug, Clone, clap::Args)]
@@ -96,31 +96,38 @@ impl ModelFamily for VggFamily {
     /// torchvision or timm weights (`.pth`, safetensors), or `imagenet`: torchvision's
     /// ImageNet weights for this depth and batch norm, downloaded once into the cache. Classifier
     /// layers of another shape (other classes, the compact head) start fresh.
-    fn import_weights(model: Vgg, config: &VggConfig, path: &Path) -> zoo_cli::anyhow::Result<Vgg> {
+    fn import_weights(model: Vgg, config: &VggConfig, path: &Path) -> Result<Vgg, TrainError> {
         let file = if path == Path::new("imagenet") {
             imagenet_file(VggWeights::of(config.arch, config.batch_norm))?
         } else {
             path.to_path_buf()
         };
-        let (model, fresh) = vgg16::pretrained::load_torchvision_features(model, &file)?;
+        let (model, fresh) = vgg16::pretrained::load_torchvision_features(model, &file)
+            .map_err(TrainError::family)?;
         zoo_cli::report_import(&file, &fresh);
         Ok(model)
     }
 
     /// torchvision's ImageNet weights: `vgg16` (downloaded once), or `vgg16=FILE`.
-    fn published(spec: &str, device: &Device) -> zoo_cli::anyhow::Result<Published<Vgg>> {
+    fn published(spec: &str, device: &Device) -> Result<Published<Vgg>, TrainError> {
         let (name, file) = match spec.split_once('=') {
             Some((name, file)) => (name, Some(PathBuf::from(file))),
             None => (spec, None),
         };
         let Some(weights) = VggWeights::from_torchvision_name(name) else {
-            zoo_cli::anyhow::bail!(
-                "--pretrained {name}: not a torchvision VGG (vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn)"
-            );
+            return Err(TrainError::setting(
+                "--pretrained",
+                format!(
+                    "--pretrained {name}: not a torchvision VGG (vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn)"
+                ),
+            ));
         };
         let model = weights.config().init(device)?;
         let (model, file) = match file {
-            Some(file) => (vgg16::pretrained::load_torchvision(model, &file)?, file),
+            Some(file) => (
+                vgg16::pretrained::load_torchvision(model, &file).map_err(TrainError::family)?,
+                file,
+            ),
             None => load_imagenet(model, weights)?,
         };
         Ok(Published {
@@ -142,8 +149,8 @@ impl ModelFamily for VggFamily {
         model.freeze_features()
     }
 
-    fn export_weights(model: &Vgg, path: &Path) -> zoo_cli::anyhow::Result<()> {
-        Ok(vgg16::pretrained::save_torchvision(model, path)?)
+    fn export_weights(model: &Vgg, path: &Path) -> Result<(), TrainError> {
+        vgg16::pretrained::save_torchvision(model, path).map_err(TrainError::family)
     }
 
     /// The lecture's VGG-16: 224x224x3, 1000 ImageNet classes.
@@ -158,8 +165,8 @@ impl ModelFamily for VggFamily {
 /// torchvision's ImageNet weights `weights` in the cache (`~/.cache/cnn-zoo/weights`),
 /// downloaded there first if absent: streamed to disk, the SHA-256 prefix of the file name
 /// checked, renamed into place only then.
-fn imagenet_file(weights: VggWeights) -> zoo_cli::anyhow::Result<PathBuf> {
-    let dir = zoo_cli::weights_cache_dir()?;
+fn imagenet_file(weights: VggWeights) -> Result<PathBuf, TrainError> {
+    let dir = zoo_cli::weights_cache_dir().map_err(TrainError::family)?;
     Ok(zoo_cli::zoo_datasets::download::fetch_verified(
         &weights.url(),
         weights.file_name(),
@@ -171,15 +178,17 @@ fn imagenet_file(weights: VggWeights) -> zoo_cli::anyhow::Result<PathBuf> {
 /// torchvision's ImageNet weights loaded into `model`: from the burnpack converted on first use
 /// (`<cache>/vgg16-397923af.bpk`, read in a fraction of the pickle's time), else from the
 /// `.pth` (downloaded if absent), converted and cached for next time. Returns the file read.
-fn load_imagenet(model: Vgg, weights: VggWeights) -> zoo_cli::anyhow::Result<(Vgg, PathBuf)> {
-    let bpk = zoo_cli::weights_cache_dir()?.join(weights.file_name().replace(".pth", ".bpk"));
+fn load_imagenet(model: Vgg, weights: VggWeights) -> Result<(Vgg, PathBuf), TrainError> {
+    let bpk = zoo_cli::weights_cache_dir()
+        .map_err(TrainError::family)?
+        .join(weights.file_name().replace(".pth", ".bpk"));
     if bpk.is_file()
         && let Ok(loaded) = zoo_core::load_weights(model.clone(), &bpk)
     {
         return Ok((loaded, bpk));
     }
     let pth = imagenet_file(weights)?;
-    let model = vgg16::pretrained::load_torchvision(model, &pth)?;
+    let model = vgg16::pretrained::load_torchvision(model, &pth).map_err(TrainError::family)?;
     if let Err(err) = zoo_core::save_weights(model.clone(), &bpk) {
         eprintln!("note: could not cache {}: {err}", bpk.display());
     }

@@ -17,7 +17,7 @@ use zoo_core::ImageClassifier;
 use crate::analysis::{Analysis, BlockSimilarity, ClassProbability, Shift};
 use crate::store::AnalysisStore;
 use crate::upload::Upload;
-use crate::worker::{Answer, Task, Worker};
+use crate::worker::Worker;
 use crate::{ApiError, ServeError, ServeOptions, ServedModel, assets};
 
 /// A layer as `/api/model` and `/api/analyze` list it.
@@ -237,10 +237,8 @@ async fn predict(
 ) -> Result<Json<PredictResponse>, ApiError> {
     let (shift, k) = shift_of(query, state.info.max_shift)?;
     let k = k.unwrap_or(5);
-    match state.worker.ask(image, shift, Task::Predict { k }).await? {
-        Answer::Top(top) => Ok(Json(PredictResponse { shift, top })),
-        Answer::Analysis(_) => Err(ApiError::internal("the model answered another question")),
-    }
+    let top = state.worker.predict(image, shift, k).await?;
+    Ok(Json(PredictResponse { shift, top }))
 }
 
 async fn analyze(
@@ -249,10 +247,7 @@ async fn analyze(
     Upload(image): Upload,
 ) -> Result<Json<AnalyzeResponse>, ApiError> {
     let (shift, _) = shift_of(query, state.info.max_shift)?;
-    let analysis = match state.worker.ask(image, shift, Task::Analyze).await? {
-        Answer::Analysis(analysis) => *analysis,
-        Answer::Top(_) => return Err(ApiError::internal("the model answered another question")),
-    };
+    let analysis = state.worker.analyze(image, shift).await?;
     let (id, analysis) = state.store.insert(analysis);
     Ok(Json(response(id, &analysis)))
 }

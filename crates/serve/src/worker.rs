@@ -16,25 +16,24 @@ use crate::{ApiError, ServedModel};
 /// Requests waiting for the model beyond the one it runs; senders wait for room.
 const QUEUE: usize = 64;
 
-/// What the model is asked.
-pub(crate) enum Task {
-    /// The `k` most probable classes.
-    Predict { k: usize },
-    /// The top-5, feature maps and block similarities.
-    Analyze,
-}
+/// Where an answer goes.
+type Reply<T> = oneshot::Sender<Result<T, ApiError>>;
 
-/// What it answers.
-pub(crate) enum Answer {
-    Top(Vec<ClassProbability>),
-    Analysis(Box<Analysis>),
+/// What the model is asked, with where its answer goes.
+enum Task {
+    /// The `k` most probable classes.
+    Predict {
+        k: usize,
+        reply: Reply<Vec<ClassProbability>>,
+    },
+    /// The top-5, feature maps and block similarities.
+    Analyze { reply: Reply<Analysis> },
 }
 
 struct Job {
     upload: Bytes,
     shift: Shift,
     task: Task,
-    reply: oneshot::Sender<Result<Answer, ApiError>>,
 }
 
 /// A handle to the model's thread; the thread ends when the last handle is dropped.
@@ -50,30 +49,57 @@ impl Worker {
         std::thread::Builder::new()
             .name("zoo-serve-model".into())
             .spawn(move || {
-                while let Some(job) = queue.blocking_recv() {
-                    let answer = catch_unwind(AssertUnwindSafe(|| {
-                        run(&served, &job.upload, job.shift, &job.task)
-                    }))
-                    .unwrap_or_else(|_| {
-                        Err(ApiError::internal(
-                            "the model failed on this input (see the server's log)",
-                        ))
-                    });
+                while let Some(Job {
+                    upload,
+                    shift,
+                    task,
+                }) = queue.blocking_recv()
+                {
                     // The client may have gone; nothing to do then.
-                    let _ = job.reply.send(answer);
+                    match task {
+                        Task::Predict { k, reply } => {
+                            let _ = reply.send(guarded(|| {
+                                let pixels = decode_upload(&upload, served.stored_shape)?;
+                                served.predict(&pixels, shift, k).map_err(internal)
+                            }));
+                        }
+                        Task::Analyze { reply } => {
+                            let _ = reply.send(guarded(|| {
+                                let pixels = decode_upload(&upload, served.stored_shape)?;
+                                served.analyze(&pixels, shift).map_err(internal)
+                            }));
+                        }
+                    }
                 }
             })
             .expect("spawning the model thread");
         Self { jobs }
     }
 
-    /// Runs `task` on `upload` shifted by `shift` and waits for the answer.
-    pub(crate) async fn ask(
+    /// The `k` most probable classes of `upload` shifted by `shift`.
+    pub(crate) async fn predict(
         &self,
         upload: Bytes,
         shift: Shift,
-        task: Task,
-    ) -> Result<Answer, ApiError> {
+        k: usize,
+    ) -> Result<Vec<ClassProbability>, ApiError> {
+        self.ask(upload, shift, |reply| Task::Predict { k, reply })
+            .await
+    }
+
+    /// The analysis of `upload` shifted by `shift`.
+    pub(crate) async fn analyze(&self, upload: Bytes, shift: Shift) -> Result<Analysis, ApiError> {
+        self.ask(upload, shift, |reply| Task::Analyze { reply })
+            .await
+    }
+
+    /// Queues a task and waits for its answer.
+    async fn ask<T>(
+        &self,
+        upload: Bytes,
+        shift: Shift,
+        task: impl FnOnce(Reply<T>) -> Task,
+    ) -> Result<T, ApiError> {
         let (reply, answer) = oneshot::channel();
         let stopped = || {
             ApiError::new(
@@ -85,8 +111,7 @@ impl Worker {
             .send(Job {
                 upload,
                 shift,
-                task,
-                reply,
+                task: task(reply),
             })
             .await
             .map_err(|_| stopped())?;
@@ -94,18 +119,15 @@ impl Worker {
     }
 }
 
-fn run<M: ImageClassifier>(
-    served: &ServedModel<M>,
-    upload: &[u8],
-    shift: Shift,
-    task: &Task,
-) -> Result<Answer, ApiError> {
-    let pixels = decode_upload(upload, served.stored_shape)?;
-    let internal = |e: TrainError| ApiError::internal(e.to_string());
-    Ok(match task {
-        Task::Predict { k } => Answer::Top(served.predict(&pixels, shift, *k).map_err(internal)?),
-        Task::Analyze => {
-            Answer::Analysis(Box::new(served.analyze(&pixels, shift).map_err(internal)?))
-        }
+/// Runs `work`, turning a panic into a 500 (the thread goes on with the next request).
+fn guarded<T>(work: impl FnOnce() -> Result<T, ApiError>) -> Result<T, ApiError> {
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        Err(ApiError::internal(
+            "the model failed on this input (see the server's log)",
+        ))
     })
+}
+
+fn internal(e: TrainError) -> ApiError {
+    ApiError::internal(e.to_string())
 }

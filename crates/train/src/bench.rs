@@ -141,7 +141,8 @@ fn measure<F: ModelFamily>(
     zoo_kernels::seed(0);
     let num_classes = F::init(config, &device)?.num_classes();
 
-    // Training: forward, loss, backward, Adam step; the loss is read back (a sync) each step.
+    // Training: forward, loss, backward, Adam step; each timed step ends with a device sync
+    // (time_calls), as the anchors sync PyTorch and Keras; the loss is not read back.
     let autodiff = device.clone().autodiff();
     let mut model = Some(F::init(config, &autodiff)?);
     let mut optim = FusedAdamConfig::new().init();

@@ -25,6 +25,7 @@ pub mod loss_metric;
 pub mod metric_events;
 pub mod metrics_csv;
 pub(crate) mod optim;
+pub(crate) mod outcome;
 pub mod outputs;
 pub mod predict;
 pub mod probe;

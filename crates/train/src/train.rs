@@ -16,7 +16,7 @@ use burn::train::{
     StoppingCondition, SupervisedTraining,
 };
 
-use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, checkpoint_path, last_complete_epoch};
+use crate::checkpoint::{AtomicCheckpointer, CHECKPOINT_DIR, last_complete_epoch};
 use crate::config::{Strategy, TrainConfig};
 use crate::data::{RunData, device_steps, eval_loader, shuffled_for_devices, train_loader};
 use crate::epoch_rows::EpochRows;
@@ -24,8 +24,8 @@ use crate::error::{Result, TrainError};
 use crate::family::ModelFamily;
 use crate::guard::NonFiniteGuard;
 use crate::loss_metric::PerImageLoss;
-use crate::metrics_csv::read_metrics;
 use crate::optim::{optimizer, scheduler};
+use crate::outcome::{save_final_and_best, stop_error};
 use crate::progress::PlainRenderer;
 use crate::resume::{check_checkpoint, truncate_metrics};
 use crate::signals::StopOnSignal;
@@ -148,37 +148,74 @@ pub fn train<F: ModelFamily>(
             Strategy::Ddp => 1.0,
         });
 
+    let training = SupervisedTraining::new(
+        dir,
+        train_loader(config, train_set, device_batch, &autodiff),
+        eval_loader(config, data.valid.clone(), config.batch_size, device),
+    );
+    let training = configure(training, config, dir, devices, &interrupter, completed)?;
+
+    let learner = Learner::new(
+        model,
+        optimizer(config),
+        scheduler(config, optimizer_steps)?,
+    );
+    let signals = StopOnSignal::install(interrupter.clone())
+        .map_err(|e| TrainError::io("cannot watch for Ctrl-C and SIGTERM", e))?;
+    let result = training.launch(learner);
+    drop(signals);
+
+    stop_error(&result, &guard, dir)?;
+    let (rows, best_epoch) = save_final_and_best::<F>(result.model.model, config, dir, device)?;
+    Ok(TrainReport {
+        dir: dir.to_path_buf(),
+        epochs_done: rows.last().map(|r| r.epoch).unwrap_or(completed),
+        best_epoch,
+        last_valid_accuracy: rows.last().map(|r| r.valid_accuracy),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Burn's supervised training of `config` in `dir`: the run's metrics, atomic checkpointers,
+/// `metrics.csv` rows, progress, stops, several devices' strategy and early stopping, resumed
+/// after `completed` epochs.
+fn configure<M: zoo_core::ImageClassifier>(
+    training: SupervisedTraining<TrainingModel<M>>,
+    config: &TrainConfig<impl serde::Serialize + serde::de::DeserializeOwned>,
+    dir: &Path,
+    devices: &[Device],
+    interrupter: &Interrupter,
+    completed: usize,
+) -> Result<SupervisedTraining<TrainingModel<M>>> {
     let terminal = std::io::stdout().is_terminal();
+    let checkpoints = dir.join(CHECKPOINT_DIR);
     let checkpointer = |name: &str| {
         AtomicCheckpointer::new(&checkpoints, name)
             .map_err(|e| TrainError::io(format!("creating {}", checkpoints.display()), e))
     };
-    let mut training = SupervisedTraining::new(
-        dir,
-        train_loader(config, train_set, device_batch, &autodiff),
-        eval_loader(config, data.valid.clone(), config.batch_size, device),
-    )
-    // The one source of every number of the run: metrics.csv, the progress lines, the best
-    // epoch, Burn's checkpoint keeping and early stopping all read these metrics' events.
-    .metrics((AccuracyMetric::new(), PerImageLoss::new()))
-    .metric_train_numeric(LearningRateMetric::new())
-    .with_custom_checkpointers(
-        checkpointer("model")?,
-        checkpointer("optim")?,
-        checkpointer("scheduler")?,
-    )
-    .with_metric_logger(FileMetricLogger::new(dir))
-    .with_metric_logger(EpochRows::new(
-        metrics_csv.clone(),
-        config.epochs,
-        completed,
-        !terminal,
-        interrupter.clone(),
-    ))
-    .with_interrupter(interrupter.clone())
-    .num_epochs(config.epochs)
-    .summary();
-    if n > 1 {
+    let mut training = training
+        // The one source of every number of the run: metrics.csv, the progress lines, the
+        // best epoch, Burn's checkpoint keeping and early stopping all read these metrics'
+        // events.
+        .metrics((AccuracyMetric::new(), PerImageLoss::new()))
+        .metric_train_numeric(LearningRateMetric::new())
+        .with_custom_checkpointers(
+            checkpointer("model")?,
+            checkpointer("optim")?,
+            checkpointer("scheduler")?,
+        )
+        .with_metric_logger(FileMetricLogger::new(dir))
+        .with_metric_logger(EpochRows::new(
+            dir.join(METRICS_CSV),
+            config.epochs,
+            completed,
+            !terminal,
+            interrupter.clone(),
+        ))
+        .with_interrupter(interrupter.clone())
+        .num_epochs(config.epochs)
+        .summary();
+    if devices.len() > 1 {
         let autodiff: Vec<Device> = devices.iter().map(|d| d.clone().autodiff()).collect();
         training =
             training.with_training_strategy(execution_strategy(config.strategy, autodiff)?.into());
@@ -202,90 +239,7 @@ pub fn train<F: ModelFamily>(
         println!("resuming {} after epoch {completed}", dir.display());
         training = training.checkpoint(completed);
     }
-
-    let learner = Learner::new(
-        model,
-        optimizer(config),
-        scheduler(config, optimizer_steps)?,
-    );
-    let signals = StopOnSignal::install(interrupter.clone())
-        .map_err(|e| TrainError::io("cannot watch for Ctrl-C and SIGTERM", e))?;
-    let result = training.launch(learner);
-    drop(signals);
-
-    let kept = || match last_complete_epoch(&checkpoints) {
-        Some(e) => format!(
-            "the last good weights are in {} (epoch {e})",
-            checkpoint_path(&checkpoints, "model", e).display()
-        ),
-        None => "no epoch finished, so no weights were saved".into(),
-    };
-    if let Some(at) = guard.tripped() {
-        return Err(TrainError::NonFiniteLoss {
-            epoch: at.epoch,
-            batch: at.batch,
-            kept: kept(),
-        });
-    }
-    if let Some(error) = &result.error {
-        // Burn's metric logger recreates its log folders, so look for the run's own file.
-        if !dir.join(crate::config::CONFIG_FILE).is_file() {
-            return Err(TrainError::RunRemoved {
-                dir: dir.to_path_buf(),
-                reason: error.to_string(),
-            });
-        }
-        return Err(TrainError::Stopped {
-            reason: error.to_string(),
-            kept: kept(),
-        });
-    }
-    if let Some(interrupted) = &result.interrupted {
-        return Err(TrainError::Interrupted {
-            reason: interrupted
-                .reason
-                .clone()
-                .unwrap_or_else(|| "stopped".into()),
-            kept: kept(),
-        });
-    }
-
-    let trained = result.model.model;
-    zoo_core::save_weights(trained, &dir.join(MODEL_FINAL))?;
-    let rows = if metrics_csv.exists() {
-        read_metrics(&metrics_csv)?
-    } else {
-        Vec::new()
-    };
-    // Burn's checkpointing keeps the epoch of lowest validation loss by the same rule (the
-    // first strictly lowest finite value of the same metric).
-    let best = rows
-        .iter()
-        .filter(|r| r.valid_loss.is_finite())
-        .min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss))
-        .map(|r| r.epoch);
-    let best_epoch = match best {
-        Some(epoch) if checkpoint_path(&checkpoints, "model", epoch).is_file() => {
-            let wrapper = TrainingModel::new(F::init(&config.model, device)?, None);
-            let wrapper =
-                zoo_core::load_weights(wrapper, &checkpoint_path(&checkpoints, "model", epoch))?;
-            zoo_core::save_weights(wrapper.model, &dir.join(MODEL_BEST))?;
-            Some(epoch)
-        }
-        _ => {
-            std::fs::copy(dir.join(MODEL_FINAL), dir.join(MODEL_BEST)).map_err(|e| {
-                TrainError::io(format!("writing {}", dir.join(MODEL_BEST).display()), e)
-            })?;
-            rows.last().map(|r| r.epoch)
-        }
-    };
-    Ok(TrainReport {
-        dir: dir.to_path_buf(),
-        epochs_done: rows.last().map(|r| r.epoch).unwrap_or(completed),
-        best_epoch,
-        last_valid_accuracy: rows.last().map(|r| r.valid_accuracy),
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(training)
 }
 
 /// Refuses a strategy this build cannot run on `devices` devices: ddp needs the `cuda`

@@ -18,8 +18,6 @@ pub mod pretrained;
 mod record_paths;
 mod summary;
 mod tap;
-#[cfg(feature = "testing")]
-pub mod testing;
 mod weights;
 
 pub use classifier::{ImageClassifier, ModelConfig};

@@ -17,8 +17,8 @@ use headless_chrome::protocol::cdp::Input::{
 };
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
-use zoo_core::testing::run_ok;
-use zoo_core::testing::serve::ServeProcess;
+use zoo_testing::run_ok;
+use zoo_testing::serve::ServeProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lecture-cnn");
 

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use zoo_core::testing::cli_command;
+use zoo_testing::cli_command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lecture-cnn");
 const DEBIAN_DIR: &str = "/usr/share/datasets/fashion-mnist";
@@ -21,12 +21,12 @@ fn text(out: &Output) -> String {
 }
 
 fn ok(args: &[&str]) -> String {
-    zoo_core::testing::run_ok(BIN, args)
+    zoo_testing::run_ok(BIN, args)
 }
 
 /// Fails with one line, exit code 1 (our errors) or 2 (clap's), never a panic.
 fn refused(args: &[&str], code: i32, needle: &str) {
-    zoo_core::testing::assert_refused(BIN, args, code, needle);
+    zoo_testing::assert_refused(BIN, args, code, needle);
 }
 
 fn eval_accuracy(run_dir: &Path) -> f64 {
@@ -157,7 +157,7 @@ fn a_killed_run_resumes_and_matches_an_uninterrupted_one() {
         .spawn()
         .unwrap();
     // SIGKILL as soon as epoch 1 is checkpointed, in the middle of epoch 2.
-    zoo_core::testing::wait_for_checkpoint(&mut child, &killed, 1);
+    zoo_testing::wait_for_checkpoint(&mut child, &killed, 1);
     // A second writer while the first trains: refused, naming the first.
     let second = ["train", "--resume", "--artifact-dir", k];
     refused(&second, 1, &format!("process {} is training", child.id()));

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use zoo_core::testing::cli_command;
+use zoo_testing::cli_command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lecture-cnn");
 
@@ -137,7 +137,7 @@ fn stopped_by(name: &str) {
     let dir = tmp.path().join("run");
     // Epoch 2 (1,500 images) lasts long enough for the signal to land in it.
     let mut child = spawn(&train_args(&dir, 2000));
-    zoo_core::testing::wait_for_checkpoint(&mut child, &dir, 1);
+    zoo_testing::wait_for_checkpoint(&mut child, &dir, 1);
     signal(&child, name);
     let out = child.wait_with_output().unwrap();
     let stderr = assert_one_line_error(&out, &format!("training interrupted (SIG{name})"));
@@ -170,7 +170,7 @@ fn a_run_directory_deleted_while_training_stops_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     let mut child = spawn(&train_args(&dir, 256));
-    zoo_core::testing::wait_for_checkpoint(&mut child, &dir, 1);
+    zoo_testing::wait_for_checkpoint(&mut child, &dir, 1);
     std::fs::remove_dir_all(&dir).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_one_line_error(&out, "was removed while training");

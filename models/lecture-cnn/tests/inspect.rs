@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use zoo_core::testing::run_ok;
+use zoo_testing::run_ok;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lecture-cnn");
 
@@ -16,7 +16,7 @@ fn ok(args: &[&str]) -> String {
 
 /// Fails with one line and exit code `code`, never a panic.
 fn refused(args: &[&str], code: i32, needle: &str) {
-    zoo_core::testing::assert_refused(BIN, args, code, needle);
+    zoo_testing::assert_refused(BIN, args, code, needle);
 }
 
 /// A decoded PNG and the spread of its pixel values (0 for a blank picture).

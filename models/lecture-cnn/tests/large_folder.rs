@@ -7,8 +7,8 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use zoo_core::testing::cli_command;
 use zoo_datasets::{DatasetKind, LoadOptions, load_from};
+use zoo_testing::cli_command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lecture-cnn");
 const CLASSES: usize = 10;

@@ -3,7 +3,7 @@
 use burn::module::Module;
 use burn::prelude::*;
 use lecture_cnn::{Conv3Padding, ImageClassifier, LectureCnnConfig};
-use zoo_core::testing::{learnable_batch, max_abs_diff, record_round_trip, train_steps};
+use zoo_testing::{learnable_batch, max_abs_diff, record_round_trip, train_steps};
 
 fn device() -> Device {
     Device::flex()

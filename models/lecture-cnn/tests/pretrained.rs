@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use burn::prelude::*;
 use lecture_cnn::pretrained::{load_pytorch, save_pytorch};
 use lecture_cnn::{LectureCnn, LectureCnnConfig};
-use zoo_core::testing::parity::{assert_layers_match, read_safetensors};
+use zoo_testing::parity::{assert_layers_match, read_safetensors};
 
 const TOLERANCE: f32 = 1e-4;
 

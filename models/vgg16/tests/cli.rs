@@ -4,12 +4,12 @@
 
 #![cfg(feature = "cli")]
 
-use zoo_core::testing::serve::ServeProcess;
+use zoo_testing::serve::ServeProcess;
 
 const BIN: &str = env!("CARGO_BIN_EXE_vgg16");
 
 fn ok(args: &[&str]) -> String {
-    zoo_core::testing::run_ok(BIN, args)
+    zoo_testing::run_ok(BIN, args)
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn a_small_vgg_trains_evaluates_and_predicts() {
 
 #[test]
 fn summary_lecture_is_the_lecture_cnns_alone() {
-    zoo_core::testing::assert_refused(
+    zoo_testing::assert_refused(
         BIN,
         &["summary", "--lecture"],
         1,

@@ -5,7 +5,7 @@ use burn::prelude::*;
 use vgg16::keys::torchvision_bn_remapping;
 use vgg16::{ImageClassifier, Vgg, VggArch, VggConfig, VggLayer, vgg11, vgg16, vgg16_bn, vgg19};
 use zoo_core::param_paths;
-use zoo_core::testing::{learnable_batch, max_abs_diff, record_round_trip, train_steps};
+use zoo_testing::{learnable_batch, max_abs_diff, record_round_trip, train_steps};
 
 fn device() -> Device {
     Device::flex()

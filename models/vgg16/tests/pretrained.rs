@@ -20,7 +20,7 @@ use burn::prelude::*;
 use vgg16::pretrained::{load_torchvision, save_torchvision};
 use vgg16::{Vgg, VggArch, VggConfig};
 use zoo_core::pretrained::PretrainedError;
-use zoo_core::testing::parity::{assert_layers_match, read_safetensors};
+use zoo_testing::parity::{assert_layers_match, read_safetensors};
 
 const TOLERANCE: f32 = 1e-4;
 

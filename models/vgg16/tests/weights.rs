@@ -6,16 +6,16 @@
 
 use std::path::{Path, PathBuf};
 
-use zoo_core::testing::parity::read_safetensors;
+use zoo_testing::parity::read_safetensors;
 
 const BIN: &str = env!("CARGO_BIN_EXE_vgg16");
 
 fn ok(args: &[&str]) -> String {
-    zoo_core::testing::run_ok(BIN, args)
+    zoo_testing::run_ok(BIN, args)
 }
 
 fn refused(args: &[&str], code: i32, needle: &str) {
-    zoo_core::testing::assert_refused(BIN, args, code, needle);
+    zoo_testing::assert_refused(BIN, args, code, needle);
 }
 
 fn fixture(name: &str) -> String {

@@ -1,12 +1,14 @@
-//! Checks shared by the model crates' tests (feature `testing`): a fixed, learnable batch, a few
-//! optimiser steps, a weights round trip through a burnpack file.
+//! Checks shared by the model crates' tests (a dev-dependency only, never in a library's
+//! graph): a fixed, learnable batch, a few optimiser steps, a weights round trip through a
+//! burnpack file, layer-by-layer parity with stored fixtures, and the command-line and server
+//! processes.
 
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::ImageClassifier;
+use zoo_core::ImageClassifier;
 
 /// A deterministic batch that a CNN can learn: image `i` has class `i % classes`, a bright
 /// square whose position encodes the class, on low-amplitude pseudo-random noise.
@@ -81,8 +83,8 @@ pub fn max_abs_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
 pub fn record_round_trip<M: Module>(model: M, fresh: M) -> M {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("weights.bpk");
-    crate::save_weights(model, &path).expect("save weights");
-    crate::load_weights(fresh, &path).expect("load weights")
+    zoo_core::save_weights(model, &path).expect("save weights");
+    zoo_core::load_weights(fresh, &path).expect("load weights")
 }
 
 /// A command running a zoo binary on the flex backend.
@@ -161,7 +163,6 @@ pub mod serve;
 /// Source-framework outputs stored beside imported weights (the fixtures
 /// `tools/pretrained_fixtures.py` writes): `input`, `logits` and `layer.<name>` for each layer,
 /// NCHW.
-#[cfg(feature = "pretrained")]
 pub mod parity {
     use std::collections::BTreeMap;
     use std::path::Path;
@@ -169,14 +170,14 @@ pub mod parity {
     use burn::module::Module;
     use burn::tensor::{Device, Tensor, TensorData};
 
-    use crate::{ImageClassifier, LayerTap};
+    use zoo_core::{ImageClassifier, LayerTap};
 
     /// A tensor read from a fixture: shape and values.
     pub type Stored = (Vec<usize>, Vec<f32>);
 
     /// Every f32 tensor of a safetensors file, by name.
     pub fn read_safetensors(path: &Path) -> BTreeMap<String, Stored> {
-        use crate::pretrained::safetensors::{Dtype, SafeTensors};
+        use zoo_core::pretrained::safetensors::{Dtype, SafeTensors};
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let file = SafeTensors::deserialize(&bytes).expect("a safetensors file");
         file.tensors()

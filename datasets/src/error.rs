@@ -14,12 +14,12 @@ pub enum DatasetError {
         path: PathBuf,
     },
     /// Reading or decompressing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// What failed.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A file ends before the data its header announces.
     #[error("{}: truncated: {what} needs {expected} bytes, the file has {actual}", path.display())]
@@ -173,7 +173,10 @@ impl DatasetError {
         if source.kind() == std::io::ErrorKind::NotFound {
             DatasetError::Missing { path }
         } else {
-            DatasetError::Io { path, source }
+            DatasetError::Io {
+                path,
+                error: source,
+            }
         }
     }
 

@@ -61,22 +61,13 @@ pub fn run<F: ModelFamily>() -> ExitCode {
     }
 }
 
-/// An error and its causes as one line, `outer: cause: cause`, each cause once: errors that
-/// already write their cause into their own message (`<file>: <io error>`) and also return it
-/// as their `source` would otherwise repeat it.
+/// An error and its causes as one line: `outer: cause: cause`. The zoo's own errors write
+/// their cause into their message and do not return it again as a `source`.
 fn one_line(err: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if line.ends_with(&text) {
-            continue;
-        }
-        if !line.is_empty() {
-            line.push_str(": ");
-        }
-        line.push_str(&text);
-    }
-    line
+    err.chain()
+        .map(|cause| cause.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 #[cfg(test)]
@@ -86,14 +77,22 @@ mod tests {
     #[test]
     fn a_cause_already_in_the_message_is_not_repeated() {
         let io = || std::io::Error::from(std::io::ErrorKind::IsADirectory);
-        // zoo-core's error writes its cause and returns it as the source.
+        // zoo-core's error writes its cause into its message.
         let weights = zoo_core::WeightsError::Io {
             path: "run/model-best.bpk".into(),
-            source: io(),
+            error: io(),
         };
         assert_eq!(
             one_line(&anyhow::Error::new(weights)),
             "run/model-best.bpk: is a directory"
+        );
+        let data = zoo_datasets::DatasetError::Io {
+            path: "data/train-images-idx3-ubyte.gz".into(),
+            error: io(),
+        };
+        assert_eq!(
+            one_line(&anyhow::Error::new(data)),
+            "data/train-images-idx3-ubyte.gz: is a directory"
         );
         // Context added around an error keeps both.
         let err = anyhow::Error::new(io()).context("reading run/config.json");

@@ -25,12 +25,12 @@ const LISTED: usize = 5;
 #[derive(Debug, thiserror::Error)]
 pub enum PretrainedError {
     /// The file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// What the system said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is neither a PyTorch checkpoint (zip or legacy pickle) nor safetensors.
     #[error("{}: not a PyTorch (.pth) or safetensors weights file ({reason})", path.display())]
@@ -121,9 +121,9 @@ impl WeightsFormat {
         let mut head = Vec::with_capacity(16);
         std::fs::File::open(path)
             .and_then(|file| file.take(16).read_to_end(&mut head))
-            .map_err(|source| PretrainedError::Io {
+            .map_err(|error| PretrainedError::Io {
                 path: path.to_path_buf(),
-                source,
+                error,
             })?;
         Self::detect(&head).map_err(|reason| PretrainedError::NotWeights {
             path: path.to_path_buf(),
@@ -134,9 +134,9 @@ impl WeightsFormat {
 
 /// The whole file at `path`.
 pub fn read(path: &Path) -> Result<Vec<u8>, PretrainedError> {
-    std::fs::read(path).map_err(|source| PretrainedError::Io {
+    std::fs::read(path).map_err(|error| PretrainedError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
@@ -360,8 +360,8 @@ pub fn export_safetensors<M: Module>(
             path: path.to_path_buf(),
             reason,
         })?;
-    crate::write_atomic(path, &bytes).map_err(|source| PretrainedError::Io {
+    crate::write_atomic(path, &bytes).map_err(|error| PretrainedError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }

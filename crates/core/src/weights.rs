@@ -9,12 +9,12 @@ use burn::tensor::Bytes;
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
     /// The file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// What the system said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The bytes are not a burnpack record.
     #[error("{}: not a burnpack weights file ({reason})", path.display())]
@@ -48,9 +48,9 @@ pub enum WeightsError {
 /// loading (the next checkpoint of a running training) would change or break a model loaded from
 /// it; this reads the bytes once.
 pub fn load_record(path: &Path) -> Result<ModuleRecord, WeightsError> {
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
+    let bytes = std::fs::read(path).map_err(|error| WeightsError::Io {
         path: path.into(),
-        source,
+        error,
     })?;
     parse_record(path, bytes)
 }
@@ -128,9 +128,9 @@ pub fn save_weights<M: Module>(model: M, path: &Path) -> Result<(), WeightsError
             path: path.into(),
             reason: record_message(&e).to_string(),
         })?;
-    write_atomic(path, &bytes).map_err(|source| WeightsError::Io {
+    write_atomic(path, &bytes).map_err(|error| WeightsError::Io {
         path: path.into(),
-        source,
+        error,
     })
 }
 

@@ -12,20 +12,27 @@ use axum::response::{IntoResponse, Response};
 pub enum ServeError {
     /// The address is taken or not this machine's.
     #[error(
-        "cannot listen on {addr}: {source} (choose another with --port, or --port 0 for any free one)"
+        "cannot listen on {addr}: {error} (choose another with --port, or --port 0 for any free one)"
     )]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The async runtime or the connection loop failed.
     #[error("the server failed: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// The model could not run on a blank image at start-up.
     #[error("the model cannot run: {0}")]
     Model(String),
+}
+
+impl From<std::io::Error> for ServeError {
+    /// The cause stays in the message only (not also a `source`), so it is printed once.
+    fn from(error: std::io::Error) -> Self {
+        Self::Io(error)
+    }
 }
 
 /// A request the server refuses or cannot answer: its status and a one-line reason, sent as

@@ -25,7 +25,7 @@ pub fn serve<M: ImageClassifier>(
         let addr = SocketAddr::new(options.host, options.port);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|source| ServeError::Bind { addr, source })?;
+            .map_err(|error| ServeError::Bind { addr, error })?;
         let local = listener.local_addr()?;
         let host = if local.ip().is_unspecified() {
             "127.0.0.1".to_string()

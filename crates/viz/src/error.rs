@@ -30,11 +30,11 @@ pub enum VizError {
     #[error("encoding a PNG: {0}")]
     Encode(String),
     /// A file could not be written.
-    #[error("writing {}: {source}", path.display())]
+    #[error("writing {}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }

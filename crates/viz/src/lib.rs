@@ -46,9 +46,9 @@ pub fn png_bytes(image: &image::RgbImage) -> Result<Vec<u8>, VizError> {
 
 /// Writes `bytes` to a file beside `path`, then renames it over `path`.
 pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), VizError> {
-    let io = |source| VizError::Io {
+    let io = |error| VizError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     let name = path
         .file_name()
